@@ -1,0 +1,51 @@
+# The user's verbs. Each installs what is missing first (tools/deps.sh).
+#   make run    build, then run the hxe CLI on the bundled example message
+#   make test   unit + corpus + CLI tests, then the same under ASan/UBSan/LSan
+#   make bench  benchmarks against peer parsers (writes docs/performance.md)
+#   make fuzz   each libFuzzer target for FUZZ_SECONDS (default 60)
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build run test test-release test-asan bench fuzz clean
+
+all: build
+
+deps:
+	@sh tools/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@echo "hxe: the engine (hxe serve) is planned; until then 'make run' validates and acknowledges the bundled example."
+	./$(BUILD)/hxe hl7 validate examples/adt_a01.hl7
+	./$(BUILD)/hxe hl7 get examples/adt_a01.hl7 PID-5
+	./$(BUILD)/hxe hl7 ack examples/adt_a01.hl7
+
+test: test-release test-asan
+
+test-release: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHXE_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@sh bench/run.sh $(BUILD)
+
+fuzz: deps
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHXE_FUZZ=ON -DHXE_TESTS=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@sh fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,130 @@
+#!/bin/sh
+# run.sh BUILD_DIR — the HL7 v2 parse benchmark behind `make bench`.
+#
+# Installs what the peers need (Debian's python3-hl7, the npm parsers
+# pinned in bench/peers/package-lock.json), idempotently and without
+# questions; writes the corpus into BUILD_DIR/bench/ unless it is there;
+# runs hxe (BUILD_DIR/hl7_parse_bench) and every peer on it, one after the
+# other; prints one table and rewrites the marked section of
+# docs/performance.md with it (bench/report.py).
+#
+# A peer that cannot be installed or run gets a "failed" row with the
+# reason, and the run goes on. The run fails when hxe fails, or when the
+# tools did not read the same values (then the docs are left alone).
+#
+# Knobs (environment): BENCH_MESSAGES (20000), BENCH_MIN_SECONDS (2),
+# BENCH_MIN_PASSES (3), BENCH_MAX_SECONDS (20) per tool, BENCH_DOC=0 to
+# leave docs/performance.md alone.
+set -eu
+
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+COUNT=${BENCH_MESSAGES:-20000}
+OUT=$BUILD/bench
+mkdir -p "$OUT"
+
+say() { printf '%s\n' "bench: $*" >&2; }
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo -n"
+
+# Installs the Debian packages given that dpkg does not list as installed.
+apt_install() {
+    missing=""
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    say "installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    # shellcheck disable=SC2086
+    if ! { $SUDO apt-get update -qq &&
+           $SUDO apt-get install -y -qq --no-install-recommends $missing; } >"$OUT/apt.log" 2>&1
+    then
+        say "could not install$missing (see $OUT/apt.log)"
+        return 1
+    fi
+}
+
+# newer A B: A exists and was modified after B (or B is missing).
+newer() {
+    [ -e "$1" ] || return 1
+    [ -e "$2" ] || return 0
+    [ -n "$(find "$1" -prune -newer "$2")" ]
+}
+
+# ---- peers' dependencies ----
+apt_install python3 python3-hl7 || true
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm || true
+fi
+PEERS=bench/peers
+if command -v npm >/dev/null 2>&1; then
+    if newer "$PEERS/package-lock.json" "$PEERS/node_modules/.package-lock.json"; then
+        say "installing the npm peers (npm ci in $PEERS)"
+        (cd "$PEERS" && npm ci --no-audit --no-fund --loglevel=error) >"$OUT/npm.log" 2>&1 ||
+            say "npm ci failed (see $OUT/npm.log)"
+    fi
+fi
+
+# ---- the corpus ----
+CORPUS=$OUT/hl7_corpus_$COUNT.hl7
+INFO=$OUT/hl7_corpus_$COUNT.txt
+if [ ! -s "$CORPUS" ] || [ ! -s "$INFO" ] || newer bench/gen_hl7_corpus.py "$CORPUS"; then
+    say "writing the corpus ($COUNT messages) to $CORPUS"
+    "$PY" bench/gen_hl7_corpus.py --count "$COUNT" --out "$CORPUS.tmp" 2>"$INFO"
+    mv "$CORPUS.tmp" "$CORPUS"
+fi
+
+# ---- the runs ----
+RESULTS=$OUT/hl7_parse_results.jsonl
+: >"$RESULTS"
+# Other work on the machine slows whoever runs beside it: note the load.
+LOAD=$(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || true)
+
+# run TOOL COMMAND...: appends the tool's JSON line, or an error record.
+run() {
+    tool=$1
+    shift
+    say "running $tool"
+    log=$OUT/$(printf "%s" "$tool" | tr -c "A-Za-z0-9\n" "_")
+    if "$@" >"$log.out" 2>"$log.err" && tail -n 1 "$log.out" | grep -q '^{.*}$'; then
+        tail -n 1 "$log.out" >>"$RESULTS"
+        return 0
+    fi
+    # The reason: the exception line (Node prints whole minified sources
+    # before it), else the first line that says error, else the last line.
+    why=$(grep -m 1 -E '^[A-Za-z]*(Error|Exception)\b' "$log.err" | cut -c 1-160 || true)
+    [ -n "$why" ] || why=$(grep -m 1 -i -E 'error|cannot|not found' "$log.err" | cut -c 1-160 || true)
+    [ -n "$why" ] || why=$(tail -n 1 "$log.err" | cut -c 1-160)
+    [ -n "$why" ] || why="no result printed"
+    "$PY" -c 'import json, sys; print(json.dumps({"tool": sys.argv[1], "error": sys.argv[2]}))' \
+        "$tool" "$why (log: $log.err)" >>"$RESULTS"
+    return 1
+}
+
+HXE_OK=1
+if [ -x "$BUILD/hl7_parse_bench" ]; then
+    run hxe "$BUILD/hl7_parse_bench" "$CORPUS" || HXE_OK=0
+else
+    HXE_OK=0
+    "$PY" -c 'import json, sys; print(json.dumps({"tool": "hxe", "error": sys.argv[1]}))' \
+        "$BUILD/hl7_parse_bench is not built" >>"$RESULTS"
+fi
+run python-hl7 "$PY" "$PEERS/python_hl7.py" "$CORPUS" || true
+run @medplum/core node "$PEERS/medplum_core.js" "$CORPUS" || true
+run node-hl7-client node "$PEERS/node_hl7_client.js" "$CORPUS" || true
+run hl7-standard node "$PEERS/hl7_standard.js" "$CORPUS" || true
+
+# ---- the table ----
+DOC=docs/performance.md
+[ "${BENCH_DOC:-1}" = 0 ] && DOC=""
+CMD="make bench"
+[ "$BUILD" = build ] || CMD="sh bench/run.sh $BUILD"
+"$PY" bench/report.py --results "$RESULTS" --corpus-info "$INFO" --build "$BUILD" \
+    --doc "$DOC" --command "$CMD" --load "${LOAD:-}"
+[ "$HXE_OK" = 1 ] || { say "hxe did not run"; exit 1; }

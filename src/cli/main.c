@@ -1,0 +1,49 @@
+/*
+ * main.c — the hxe command: dispatch to one cmd_* per subcommand.
+ *
+ * Exit codes everywhere: 0 success / valid input, 1 the input had errors,
+ * 2 usage errors (bad arguments, unreadable files).
+ */
+#include "cli/cli.h"
+
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *desc;
+} commands[] = {
+    {"hl7", hxe_cmd_hl7, "HL7 v2: parse, get, set, validate, ack"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: hxe COMMAND [ARGS...]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].desc);
+    fprintf(f, "  %-8s %s\n", "version", "print the version");
+    fprintf(f, "\nRun 'hxe COMMAND --help' for a command's usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return HXE_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("hxe %s\n", HXE_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "hxe: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return HXE_EXIT_USAGE;
+}
