@@ -21,8 +21,9 @@ for bin in "$BUILD"/*_fuzzer; do
     # shellcheck disable=SC2086
     "$bin" -max_total_time="$SECONDS_EACH" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$BUILD/fuzz-artifacts/$name-" -print_final_stats=1 \
-        "$work" "$seeds" $extra 2>&1 | grep -E '^(#[0-9]+ +DONE|stat::|==|SUMMARY|artifact)' || true
-    if ls "$BUILD/fuzz-artifacts/$name-"* >/dev/null 2>&1; then
+        "$work" "$seeds" $extra >"$BUILD/fuzz-$name.log" 2>&1 || true
+    grep -E '^(#[0-9]+ +DONE|stat::|SUMMARY|artifact)' "$BUILD/fuzz-$name.log" || true
+    if ls "$BUILD/fuzz-artifacts/$name-"* >/dev/null 2>&1 || grep -q 'SUMMARY:' "$BUILD/fuzz-$name.log"; then
         echo "fuzz: $name found crashes: $(ls "$BUILD/fuzz-artifacts/$name-"*)" >&2
         exit 1
     fi

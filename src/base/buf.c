@@ -113,6 +113,8 @@ int hxe_slice_eq_cstr(hxe_slice a, const char *s) { return hxe_slice_eq(a, hxe_s
 
 int hxe_slice_piece(hxe_slice s, char sep, unsigned n, hxe_slice *out)
 {
+    if (!s.p)
+        s = HXE_SLICE_EMPTY;
     const char *p = s.p, *end = s.p + s.n;
     *out = HXE_SLICE_EMPTY;
     if (n == 0)
@@ -131,6 +133,8 @@ int hxe_slice_piece(hxe_slice s, char sep, unsigned n, hxe_slice *out)
 size_t hxe_slice_count(hxe_slice s, char sep)
 {
     size_t c = 1;
+    if (!s.p)
+        return c;
     const char *p = s.p, *end = s.p + s.n;
     while (p < end && (p = memchr(p, sep, (size_t)(end - p))) != NULL) {
         c++;

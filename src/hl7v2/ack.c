@@ -122,9 +122,16 @@ struct hdr {
     size_t enc_raw_n;
 };
 
-static void hdr_from_msg(struct hdr *h, const hxe_hl7_msg *m)
+static void hdr_clear(struct hdr *h)
 {
     memset(h, 0, sizeof *h);
+    for (unsigned k = 0; k < sizeof h->f / sizeof h->f[0]; k++)
+        h->f[k] = HXE_SLICE_EMPTY;
+}
+
+static void hdr_from_msg(struct hdr *h, const hxe_hl7_msg *m)
+{
+    hdr_clear(h);
     h->enc = m->enc;
     hxe_slice e = hxe_hl7_field(m, 0, 2);
     h->enc_raw = e.p;
@@ -150,7 +157,7 @@ static hxe_slice clean(hxe_slice v, const hxe_hl7_enc *enc)
 
 static void hdr_salvage(struct hdr *h, const char *raw, size_t n)
 {
-    memset(h, 0, sizeof *h);
+    hdr_clear(h);
     h->enc = (hxe_hl7_enc){'|', '^', '~', '\\', '&', 0};
     h->enc_raw = "^~\\&";
     h->enc_raw_n = 4;

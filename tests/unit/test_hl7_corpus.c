@@ -154,12 +154,19 @@ static int is_clean(const char *name)
     return 0;
 }
 
-static void corpus_reads_writes_validates(void **state)
+/* Runs check() on every file of the shared corpus folder `sub`; skips the
+ * test when the folder is absent. Returns the number of files. */
+struct tally {
+    size_t files, msgs, matched, cleaned, known;
+};
+
+static size_t each_file(const char *sub, void (*check)(const char *name, struct verdict *v,
+                                                       struct tally *t),
+                        struct tally *t)
 {
-    (void)state;
-    const char *dir = tu_shared("hl7v2");
+    const char *dir = tu_shared(sub);
     if (!dir) {
-        print_message("skipped: ../shared/corpus/hl7v2 is absent\n");
+        print_message("skipped: ../shared/corpus/%s is absent\n", sub);
         skip();
     }
     char root[4096];
@@ -167,7 +174,6 @@ static void corpus_reads_writes_validates(void **state)
     DIR *d = opendir(root);
     assert_non_null(d);
     struct dirent *e;
-    size_t files = 0, msgs = 0, matched = 0, cleaned = 0, known = 0;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
@@ -175,76 +181,74 @@ static void corpus_reads_writes_validates(void **state)
         snprintf(path, sizeof path, "%s/%s", root, e->d_name);
         struct verdict v;
         run_file(path, &v);
-        files++;
-        msgs += v.messages;
-        const struct expect *x = find_expect(e->d_name);
-        known += x != NULL;
-        if (x && x->unreadable) {
-            if (v.messages && v.unreadable < v.messages)
-                fail_msg("%s: expected to be unreadable", e->d_name);
-            matched++;
-        } else {
-            if (v.unreadable || v.junk)
-                fail_msg("%s: %zu unreadable messages, %zu junk units", e->d_name, v.unreadable, v.junk);
-            assert_true(v.messages > 0);
-        }
-        if (x && x->code) {
-            if (!tu_count(&v.all, x->code, HXE_SEV_WARNING, x->seg, x->field))
-                fail_msg("%s: no issue %d at %s-%u", e->d_name, x->code, x->seg ? x->seg : "*", x->field);
-            matched++;
-        }
-        if (is_clean(e->d_name)) {
-            if (v.all.errors) {
-                for (size_t i = 0; i < v.all.n; i++)
-                    if (v.all.v[i].severity >= HXE_SEV_ERROR)
-                        print_message("  %s: %u %s\n", e->d_name, v.all.v[i].code, v.all.v[i].text);
-                fail_msg("%s: a clean sample has %zu errors", e->d_name, v.all.errors);
-            }
-            cleaned++;
-        }
+        t->files++;
+        t->msgs += v.messages;
+        check(e->d_name, &v, t);
         hxe_issues_free(&v.all);
     }
     closedir(d);
+    return t->files;
+}
+
+static void check_good(const char *name, struct verdict *v, struct tally *t)
+{
+    const struct expect *x = find_expect(name);
+    t->known += x != NULL;
+    if (x && x->unreadable) {
+        if (v->messages && v->unreadable < v->messages)
+            fail_msg("%s: expected to be unreadable", name);
+        t->matched++;
+    } else {
+        if (v->unreadable || v->junk)
+            fail_msg("%s: %zu unreadable messages, %zu junk units", name, v->unreadable, v->junk);
+        assert_true(v->messages > 0);
+    }
+    if (x && x->code) {
+        if (!tu_count(&v->all, x->code, HXE_SEV_WARNING, x->seg, x->field))
+            fail_msg("%s: no issue %d at %s-%u", name, x->code, x->seg ? x->seg : "*", x->field);
+        t->matched++;
+    }
+    if (is_clean(name)) {
+        if (v->all.errors) {
+            for (size_t i = 0; i < v->all.n; i++)
+                if (v->all.v[i].severity >= HXE_SEV_ERROR)
+                    print_message("  %s: %u %s\n", name, v->all.v[i].code, v->all.v[i].text);
+            fail_msg("%s: a clean sample has %zu errors", name, v->all.errors);
+        }
+        t->cleaned++;
+    }
+}
+
+static void corpus_reads_writes_validates(void **state)
+{
+    (void)state;
+    struct tally t = {0};
+    each_file("hl7v2", check_good, &t);
     print_message("corpus: %zu files, %zu messages, %zu expectations met, %zu clean samples\n",
-                  files, msgs, matched, cleaned);
-    assert_true(files >= 100);
+                  t.files, t.msgs, t.matched, t.cleaned);
+    assert_true(t.files >= 100);
     /* every expectation and every clean sample was found and checked */
-    assert_int_equal(known, sizeof expects / sizeof expects[0]);
-    assert_int_equal(cleaned, sizeof clean / sizeof clean[0]);
+    assert_int_equal(t.known, sizeof expects / sizeof expects[0]);
+    assert_int_equal(t.cleaned, sizeof clean / sizeof clean[0]);
+}
+
+static void check_broken(const char *name, struct verdict *v, struct tally *t)
+{
+    (void)t;
+    /* rejected: nothing readable, bytes outside messages, a bad batch,
+     * or a message whose verdict is a reject (AR) */
+    int rejected = v->messages == 0 || v->unreadable || v->junk || v->batch_issues || v->rejected;
+    if (!rejected)
+        fail_msg("%s: accepted (%zu messages, %zu errors)", name, v->messages, v->all.errors);
 }
 
 static void broken_corpus_is_rejected(void **state)
 {
     (void)state;
-    const char *dir = tu_shared("hl7v2-broken");
-    if (!dir) {
-        print_message("skipped: ../shared/corpus/hl7v2-broken is absent\n");
-        skip();
-    }
-    char root[4096];
-    snprintf(root, sizeof root, "%s", dir);
-    DIR *d = opendir(root);
-    assert_non_null(d);
-    struct dirent *e;
-    size_t files = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[8192];
-        snprintf(path, sizeof path, "%s/%s", root, e->d_name);
-        struct verdict v;
-        run_file(path, &v);
-        files++;
-        /* rejected: nothing readable, bytes outside messages, a bad batch,
-         * or a message whose ACK is an AR */
-        int rejected = v.messages == 0 || v.unreadable || v.junk || v.batch_issues || v.rejected;
-        if (!rejected)
-            fail_msg("%s: accepted (%zu messages, %zu errors)", e->d_name, v.messages, v.all.errors);
-        hxe_issues_free(&v.all);
-    }
-    closedir(d);
-    print_message("broken corpus: %zu files, all rejected\n", files);
-    assert_true(files >= 40);
+    struct tally t = {0};
+    each_file("hl7v2-broken", check_broken, &t);
+    print_message("broken corpus: %zu files, all rejected\n", t.files);
+    assert_true(t.files >= 40);
 }
 
 int main(void)
