@@ -14,6 +14,11 @@ enum {
     HXE_EXIT_USAGE = 2
 };
 
-int hxe_cmd_hl7(int argc, char **argv);
+/* Every src/cli/cmd_NAME.c defines these two (CMake lists the files) */
+#define HXE_CMD(name)                                 \
+    int hxe_cmd_##name(int argc, char **argv);       \
+    extern const char hxe_cmd_##name##_desc[];
+#include "cli_commands.h"
+#undef HXE_CMD
 
 #endif

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+const char hxe_cmd_hl7_desc[] = "HL7 v2: parse, get, set, validate, ack";
+
 enum verb { V_PARSE, V_GET, V_SET, V_VALIDATE, V_ACK };
 
 struct edit {

@@ -8,13 +8,16 @@
 
 #include <string.h>
 
+/* One entry per src/cli/cmd_NAME.c, listed by CMake in cli_commands.h */
+#define HXE_CMD(name) {#name, hxe_cmd_##name, hxe_cmd_##name##_desc},
 static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
     const char *desc;
 } commands[] = {
-    {"hl7", hxe_cmd_hl7, "HL7 v2: parse, get, set, validate, ack"},
+#include "cli_commands.h"
 };
+#undef HXE_CMD
 
 static void usage(FILE *f)
 {
