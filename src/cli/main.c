@@ -6,6 +6,7 @@
  */
 #include "cli/cli.h"
 
+#include <signal.h>
 #include <string.h>
 
 /* One entry per src/cli/cmd_NAME.c, listed by CMake in cli_commands.h */
@@ -30,6 +31,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* a peer that goes away must be an error on that connection, not the
+     * end of the process */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return HXE_EXIT_USAGE;

@@ -20,8 +20,7 @@ static char g_db[128];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/hxe-store-XXXXXX");
-    if (!mkdtemp(g_dir))
+    if (tu_tmpdir(g_dir))
         return -1;
     snprintf(g_db, sizeof g_db, "%s/store.db", g_dir);
     return 0;
@@ -30,17 +29,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    DIR *d = opendir(g_dir);
-    struct dirent *e;
-    char p[512];
-    while (d && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", g_dir, e->d_name);
-            unlink(p);
-        }
-    if (d)
-        closedir(d);
-    rmdir(g_dir);
+    tu_rmtree(g_dir);
     return 0;
 }
 

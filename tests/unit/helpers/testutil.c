@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void tu_init(tu *t)
 {
@@ -91,4 +93,25 @@ const char *tu_shared(const char *sub)
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
         return NULL;
     return path;
+}
+
+int tu_tmpdir(char *dir)
+{
+    snprintf(dir, 64, "/tmp/hxe-test-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+void tu_rmtree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char p[512];
+    while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    if (d)
+        closedir(d);
+    rmdir(dir);
 }

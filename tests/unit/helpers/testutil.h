@@ -36,6 +36,10 @@ const char *tu_get(const hxe_hl7_msg *m, const char *path);
 const char *tu_raw(const hxe_hl7_msg *m, const char *path);
 /* Reads a file under the source tree or the shared corpus; NULL when absent. */
 char *tu_read(const char *path, size_t *len);
+/* A fresh directory under /tmp (dir must hold 64 bytes); 0 or -1. */
+int tu_tmpdir(char *dir);
+/* Removes dir and the files in it (one level). */
+void tu_rmtree(const char *dir);
 /* $HXE_SHARED_DIR/corpus/<sub>, or NULL when that folder is absent. */
 const char *tu_shared(const char *sub);
 
