@@ -146,7 +146,9 @@ int hl7__utf8_to_msg(const hxe_hl7_msg *m, const char *s, size_t n, hxe_buf *out
     if (m->charset != HXE_HL7_CS_LATIN1 && m->charset != HXE_HL7_CS_ASCII &&
         m->charset != HXE_HL7_CS_ICONV)
         return hxe_buf_append(out, s, n);
-    const char *to = m->charset == HXE_HL7_CS_ICONV ? hl7__iconv_name(m) : "ISO-8859-1";
+    const char *to = m->charset == HXE_HL7_CS_ICONV   ? hl7__iconv_name(m)
+                     : m->charset == HXE_HL7_CS_ASCII ? "ASCII"
+                                                      : "ISO-8859-1";
     if (!to)
         return hxe_buf_append(out, s, n);
     iconv_t cd = iconv_open(to, "UTF-8");

@@ -227,6 +227,10 @@ static void latin1_message_gets_latin1_bytes(void **state)
     assert_string_equal(tu_get(t.m, "PID-5.1"), "M\xc3\xbcller");
     /* a character 8859/1 cannot hold is refused */
     edit(t.m, 's', "PID-5.2", "\xe2\x82\xac", 0, HXE_ECHARSET);
+    /* and under ASCII, anything beyond it */
+    assert_int_equal(tu_parse(&t, "MSH|^~\\&|A|B|C|D|2024||ADT^A01|1|P|2.5.1||||||ASCII\rPID|1\r"), 0);
+    edit(t.m, 's', "PID-5.1", "caf\xc3\xa9", 0, HXE_ECHARSET);
+    edit(t.m, 's', "PID-5.1", "cafe", 0, 0);
     tu_done(&t);
 }
 
