@@ -7,7 +7,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config python3 libcmocka-dev clang libclang-rt-14-dev
       libuv1-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libyaml-dev
-      liblua5.4-dev libjansson-dev openssl"
+      liblua5.4-dev libjansson-dev libhttp-parser-dev openssl"
 
 missing=""
 for p in $PKGS; do
