@@ -118,24 +118,25 @@ def build_rows(results):
     for r in results:
         if "error" in r:
             rows.append([r["tool"], r.get("version", ""), r.get("runtime", ""),
-                         "-", "-", "-", "-", "-", "failed (below)"])
+                         "-", "-", "-", "-", "-", "-", "failed (below)"])
             continue
         ratio = "1.0x" if r is hxe else (
             fmt_ratio(hxe["mb_per_s"] / r["mb_per_s"]) if "error" not in hxe and r["mb_per_s"] else "-")
         rows.append([r["tool"], r.get("version", ""), r.get("runtime", ""),
                      fmt_int(r["messages"]), "%.1f" % (r["bytes"] / 1e6),
                      fmt_int(r["msgs_per_s"]), fmt_num(r["mb_per_s"]),
+                     fmt_num(r.get("best_mb_per_s", r["mb_per_s"])),
                      "%.0f" % (r["peak_rss_kb"] / 1024.0), ratio])
     return rows
 
 
-HEAD = ["tool", "version", "runtime", "messages", "MB", "msgs/s", "MB/s", "peak RSS MB",
-        "hxe speed-up"]
+HEAD = ["tool", "version", "runtime", "messages", "MB", "msgs/s", "MB/s", "best MB/s",
+        "peak RSS MB", "hxe speed-up"]
 
 
 def text_table(rows):
     w = [max(len(str(x)) for x in col) for col in zip(HEAD, *rows)]
-    right = {3, 4, 5, 6, 7, 8}
+    right = set(range(3, len(HEAD)))
     def line(cells):
         return "  ".join((str(c).rjust(w[i]) if i in right else str(c).ljust(w[i]))
                          for i, c in enumerate(cells)).rstrip()
@@ -192,7 +193,8 @@ def main():
     ap.add_argument("--build", required=True)
     ap.add_argument("--doc", default="")
     ap.add_argument("--command", default="make bench")
-    ap.add_argument("--load", default="", help="1-minute load average before the run")
+    ap.add_argument("--busy", nargs=2, default=["", ""], metavar=("BEFORE", "AFTER"),
+                    help="percent of the CPUs busy with other work before and after the runs")
     a = ap.parse_args()
 
     results = []
@@ -230,17 +232,19 @@ def main():
     m = machine(a.build)
     load_note = ""
     try:
-        load = float(a.load)
-        load_note = "1-minute load average before the run: %.2f" % load
-        if load >= 0.5:
-            load_note += (" (the machine was busy: the tools shared its %d cores with other"
-                          " work, so figures may be low and vary between runs)" % m["cores"])
+        before, after = int(a.busy[0]), int(a.busy[1])
+        load_note = ("Other work on the machine: its CPUs were %d%% busy in the 3 s before"
+                     " the runs and %d%% in the 3 s after" % (before, after))
+        if max(before, after) >= 10:
+            load_note += (" (the tools shared the %d cores with other work, so the figures"
+                          " may be low and vary between runs)" % m["cores"])
         load_note += "."
     except ValueError:
         pass
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print()
-    print("HL7 v2 parse + PID-5 + every OBX-5, median pass, MB = 10^6 bytes")
+    print("HL7 v2 parse + PID-5 + every OBX-5; msgs/s, MB/s and speed-up of the median pass,"
+          " MB = 10^6 bytes")
     print("corpus: " + corpus)
     print()
     print(text_table(rows))
@@ -275,7 +279,8 @@ def main():
     ] + (["- " + load_note] if load_note else []) + [
         "- Corpus: %s." % corpus,
         "- Work per message: parse, then PID-5 and field 5 of every OBX as text"
-        " as written; the figures are of the median pass, MB = 10^6 bytes.",
+        " as written. msgs/s, MB/s and the speed-up are of the median pass, best MB/s"
+        " of the fastest; MB = 10^6 bytes.",
         "",
         md_table(rows),
         "",

@@ -83,8 +83,20 @@ fi
 # ---- the runs ----
 RESULTS=$OUT/hl7_parse_results.jsonl
 : >"$RESULTS"
-# Other work on the machine slows whoever runs beside it: note the load.
-LOAD=$(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || true)
+# Other work on the machine slows whoever runs beside it: note how busy
+# its CPUs were (percent of all cores, over 3 s) before and after the runs.
+cpu_busy() {
+    [ -r /proc/stat ] || return 0
+    # shellcheck disable=SC2046
+    set -- $(head -n 1 /proc/stat)
+    t1=$(($2 + $3 + $4 + $5 + $6 + $7 + $8)) i1=$(($5 + $6))
+    sleep 3
+    # shellcheck disable=SC2046
+    set -- $(head -n 1 /proc/stat)
+    t2=$(($2 + $3 + $4 + $5 + $6 + $7 + $8)) i2=$(($5 + $6))
+    [ "$t2" -gt "$t1" ] && echo $((100 - 100 * (i2 - i1) / (t2 - t1)))
+}
+BUSY_BEFORE=$(cpu_busy || true)
 
 # run TOOL COMMAND...: appends the tool's JSON line, or an error record.
 run() {
@@ -120,11 +132,13 @@ run @medplum/core node "$PEERS/medplum_core.js" "$CORPUS" || true
 run node-hl7-client node "$PEERS/node_hl7_client.js" "$CORPUS" || true
 run hl7-standard node "$PEERS/hl7_standard.js" "$CORPUS" || true
 
+BUSY_AFTER=$(cpu_busy || true)
+
 # ---- the table ----
 DOC=docs/performance.md
 [ "${BENCH_DOC:-1}" = 0 ] && DOC=""
 CMD="make bench"
 [ "$BUILD" = build ] || CMD="sh bench/run.sh $BUILD"
 "$PY" bench/report.py --results "$RESULTS" --corpus-info "$INFO" --build "$BUILD" \
-    --doc "$DOC" --command "$CMD" --load "${LOAD:-}"
+    --doc "$DOC" --command "$CMD" --busy "${BUSY_BEFORE:-}" "${BUSY_AFTER:-}"
 [ "$HXE_OK" = 1 ] || { say "hxe did not run"; exit 1; }

@@ -18,10 +18,19 @@ static inline unsigned hl7__piece_of(const hxe_hl7_seg *s, unsigned f)
 
 static inline int hl7__is_header(const hxe_hl7_seg *s)
 {
-    /* MSH, FHS and BHS carry MSH-1/MSH-2 style encoding fields */
-    return strcmp(s->id, "MSH") == 0 || strcmp(s->id, "FHS") == 0 ||
-           strcmp(s->id, "BHS") == 0;
+    /* MSH, FHS and BHS carry MSH-1/MSH-2 style encoding fields; the ids
+     * are NUL-terminated 4-byte arrays, so whole-array compares suffice */
+    const char *d = s->id;
+    if (d[3] != '\0')
+        return 0;
+    if (d[0] == 'M')
+        return d[1] == 'S' && d[2] == 'H';
+    return (d[0] == 'F' || d[0] == 'B') && d[1] == 'H' && d[2] == 'S';
 }
+
+/* First byte < 0x20 in [p, end), or end; *high gets bit 7 set when a
+ * byte >= 0x80 was passed (SSE2 when available). */
+const char *hl7__next_ctl(const char *p, const char *end, unsigned *high);
 
 /* [*b, *e) = the n-th (0-based) piece of [p, end) split on sep.
  * Returns 1 when it exists; when it does not, *b = *e = end. */

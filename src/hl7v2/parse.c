@@ -78,7 +78,7 @@ int hl7__grow_segs(hxe_hl7_msg *m, size_t need)
 {
     if (need <= m->seg_cap)
         return 0;
-    size_t cap = m->seg_cap ? m->seg_cap * 2 : 32;
+    size_t cap = m->seg_cap ? m->seg_cap * 2 : 64;
     while (cap < need)
         cap *= 2;
     hxe_hl7_seg *v = hxe_arena_alloc(m->arena, cap * sizeof *v);
@@ -119,7 +119,7 @@ static int blank_line(const char *p, const char *e)
 
 /* Position of the first byte < 0x20 in [p, end), or end. `high` gets
  * OR-ed with every byte scanned, so bit 7 tells if any was >= 0x80. */
-static const char *next_ctl(const char *p, const char *end, unsigned *high)
+const char *hl7__next_ctl(const char *p, const char *end, unsigned *high)
 {
 #if defined(__SSE2__)
     const __m128i lim = _mm_set1_epi8(0x1f);
@@ -286,7 +286,7 @@ int hxe_hl7_parse(hxe_hl7_msg **out, hxe_arena *a, const char *buf, size_t len,
         const char *q = line;
         const char *eol;
         for (;;) {
-            eol = next_ctl(q, end, &high);
+            eol = hl7__next_ctl(q, end, &high);
             if (eol == end || *eol == '\r' || *eol == '\n')
                 break;
             if (*eol != '\t' && *eol != 0x0b && *eol != 0x1c && !ctl_reported && issues) {

@@ -45,7 +45,8 @@ static int unit_start(const char *p, const char *end)
 static const char *line_end(const char *p, const char *end, const char **next)
 {
     const char *q = p;
-    while (q < end && *q != '\r' && *q != '\n')
+    unsigned high = 0;
+    while ((q = hl7__next_ctl(q, end, &high)) < end && *q != '\r' && *q != '\n')
         q++;
     const char *n = q;
     if (n < end && *n == '\r')
