@@ -31,8 +31,10 @@ static const char *const help[] = {
         "usage: hxe x12 validate [--snip N] [--json] FILE|-\n"
         "Checks every transaction set: envelopes, loop structure against the\n"
         "implementation guide's schema, and elements (SNIP type 1: dictionary\n"
-        "types, lengths, syntax rules; type 2: the guide's usage and codes).\n"
-        "--snip N stops at type N (1-5; default all hxe has). Each problem is\n"
+        "types, lengths, syntax rules; type 2: the guide's usage and codes, HL\n"
+        "hierarchy; 3: balancing; 4: situational rules; 5: NPI, ICD-10,\n"
+        "CPT/HCPCS, taxonomy, state, ZIP and date shapes).\n"
+        "--snip N stops at type N (1-5; default all). Each problem is\n"
         "printed with its place and its 999/TA1 code, never with values.\n"
         "--json prints one JSON object per set instead.\n"
         "Exit 0 when no errors were found, 1 otherwise, 2 on usage errors.\n",

@@ -65,4 +65,35 @@ int x12__seg_id_ok(const char *p, size_t n);
 int x12__is_date(hxe_slice v);
 int x12__is_time(hxe_slice v);
 
+/* ---- what the validation passes share (rules.c) ----
+ * validate.c runs the element checks, then hl.c (HL hierarchy, SNIP 2),
+ * balance.c (SNIP 3), situational.c (SNIP 4) and codes.c (SNIP 5). */
+
+/* Adds an error at segment k (0-based) of s, element e, component c; the
+ * text is prefixed with the segment's loop ("loop 2300: "). */
+void x12__issue(hxe_issues *is, const hxe_x12_set *s, size_t k, int code, unsigned e,
+                unsigned c, const char *fmt, ...) HXE_PRINTF(7, 8);
+/* The loop id of segment k ("header" for the set's own segments). */
+const char *x12__loop_of(const hxe_x12_set *s, size_t k);
+/* Index of the nearest loop instance with this id that holds segment k
+ * (its own loop or an ancestor), or (size_t)-1. */
+size_t x12__ancestor(const hxe_x12_set *s, size_t k, const char *loop_id);
+/* Is loop instance li (or an ancestor of it) ... the loop instance a? */
+int x12__within(const hxe_x12_set *s, size_t li, size_t a);
+/* A decimal amount (R) in ten-thousandths; 0 ok, -1 when v is empty,
+ * not a plain decimal or too large (the element check reports it). */
+int x12__amount(hxe_slice v, long long *out);
+/* The first segment with this id directly in loop instance li (not in
+ * its child loops), or (size_t)-1. */
+size_t x12__seg_in_loop(const hxe_x12_set *s, size_t li, const char *id);
+
+/* NPI check digit (Luhn over 80840 + the first nine digits) */
+int x12__npi_ok(hxe_slice v);
+
+/* Each returns 0, or HXE_ENOMEM when it could not finish. */
+int x12__check_hl(const hxe_x12_set *s, hxe_issues *is);
+int x12__check_balance(const hxe_x12_set *s, hxe_issues *is);
+int x12__check_situational(const hxe_x12_set *s, hxe_issues *is);
+int x12__check_codes(const hxe_x12_set *s, hxe_issues *is);
+
 #endif

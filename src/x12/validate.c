@@ -11,6 +11,10 @@
  * does not use, and the guide's code values. Loop and segment structure
  * (the rest of types 1 and 2) is checked by hxe_x12_parse_loops.
  *
+ * Then the passes of the other files: the HL hierarchy (hl.c, type 2),
+ * balancing (balance.c, type 3), situational rules (situational.c, type
+ * 4) and external code shapes (codes.c, type 5), as deep as asked.
+ *
  * Every problem is an issue at its place with its IK403 code; texts name
  * the loop and element (NM109), never the value.
  */
@@ -291,5 +295,14 @@ int hxe_x12_validate(const hxe_x12_set *s, const hxe_x12_validate_opts *opts,
         v.loop = (s->loops && li < s->nloops && s->loops[li].id[0]) ? s->loops[li].id : "header";
         check_segment(&v, snip);
     }
-    return 0;
+    int rc = 0;
+    if (snip >= 2)
+        rc = x12__check_hl(s, issues);
+    if (!rc && snip >= 3)
+        rc = x12__check_balance(s, issues);
+    if (!rc && snip >= 4)
+        rc = x12__check_situational(s, issues);
+    if (!rc && snip >= 5)
+        rc = x12__check_codes(s, issues);
+    return rc;
 }

@@ -102,6 +102,7 @@ enum hxe_x12_code {
     HXE_X12_ELE_DEPENDENT_MISSING = HXE_X12_ELE + HXE_X12_I(9),
     HXE_X12_ELE_NOT_USED = HXE_X12_ELE + HXE_X12_I(10),
     HXE_X12_ELE_PATTERN = HXE_X12_ELE + HXE_X12_I(12),
+    HXE_X12_ELE_DEPENDENT_NOT_USED = HXE_X12_ELE + HXE_X12_I(13),
     /* IK502 */
     HXE_X12_SET_NOT_SUPPORTED = HXE_X12_SET + 1,
     HXE_X12_SET_TRAILER_MISSING = HXE_X12_SET + 2,
@@ -327,8 +328,13 @@ const char *hxe_x12_element_name(const char *seg, unsigned e);
  * Type 1: segment ids, element counts, types, lengths, repeats,
  *         components, the X12 syntax rules of each segment;
  * type 2: loop structure and usage (done by parse_loops), element usage
- *         and code values of the implementation guide;
- * types 3-5: see docs/x12.md for what is implemented. */
+ *         and code values of the implementation guide, the HL hierarchy
+ *         (HL01 unique, HL02 the parent level, HL04);
+ * type 3: balancing (837 claim totals, 835 payment, claims and lines);
+ * type 4: situational rules of the guides (a representative set);
+ * type 5: shapes of external codes (NPI, ICD-10, CPT/HCPCS, taxonomy,
+ *         state, ZIP, dates). docs/x12.md lists every rule.
+ * Returns 0, or HXE_ENOMEM when a pass could not finish. */
 typedef struct hxe_x12_validate_opts {
     int snip;
     unsigned flags;            /* reserved, 0 */

@@ -94,22 +94,27 @@ static void dump(const char *name, const hxe_issues *is)
 static const struct {
     const char *name;
     int code;
+    size_t n;   /* issues with that code */
 } known[] = {
     /* SE01 says 19, the set has 20 segments (ST..SE) */
-    {"request-for-home-health-care.edi", HXE_X12_SET_COUNT},
+    {"request-for-home-health-care.edi", HXE_X12_SET_COUNT, 1},
     /* SE01 says 25, the set has 26 */
-    {"pass__admission-request-for-review.edi", HXE_X12_SET_COUNT},
+    {"pass__admission-request-for-review.edi", HXE_X12_SET_COUNT, 1},
     /* IEA02 is not ISA13 */
-    {"Information_Status_Notification__pass__1.era", HXE_X12_TA1_CONTROL_MISMATCH},
+    {"Information_Status_Notification__pass__1.era", HXE_X12_TA1_CONTROL_MISMATCH, 1},
+    /* service levels HL*6*5*SS and HL*7*6*SS nest under other service
+     * levels (the response to the same request puts them under the
+     * patient event HL 4): two HL02 and two HL04 of 0 with a child */
+    {"pass__request-for-non-emergency-transportation.edi", HXE_X12_ELE_PATTERN, 4},
 };
 
 static int known_defect(const char *name, const struct run *r)
 {
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strstr(name, known[i].name)) {
-            if (count(&r->sets, known[i].code, NULL) + count(&r->env, known[i].code, NULL) != 1)
+            if (count(&r->sets, known[i].code, NULL) + count(&r->env, known[i].code, NULL) != known[i].n)
                 fail_msg("%s: its known defect (code %d) was not found", name, known[i].code);
-            return 1;
+            return (int)known[i].n;
         }
     return 0;
 }
@@ -141,15 +146,15 @@ static void test_every_file(void **state)
         if (is_clean) {
             clean++;
             size_t unsupported = count(&r.sets, HXE_X12_SET_GUIDE_NOT_SUPPORTED, NULL);
-            if (known_defect(de->d_name, &r))
-                unsupported++;
+            unsupported += (size_t)known_defect(de->d_name, &r);
             if (r.env.errors + r.sets.errors != unsupported) {
                 dump(de->d_name, &r.env);
                 dump(de->d_name, &r.sets);
                 bad_clean++;
             }
-            /* the guides hxe has schemas for must all be recognised */
-            if (r.loops_missing && strstr(de->d_name, "X222A1"))
+            /* every guide of the clean set has a schema: 837P/I/D, 835,
+             * 270/271, 276/277, 278, 999 */
+            if (r.loops_missing || !r.loops_ok)
                 fail_msg("%s: a set without a schema", de->d_name);
         }
         run_done(&r);
