@@ -275,4 +275,202 @@ void hxe_mllp_client_stats_get(const hxe_mllp_client *c, hxe_mllp_client_stats *
 void hxe_mllp_client_close(hxe_mllp_client *c, void (*on_closed)(hxe_mllp_client *c, void *data),
                            void *data);
 
+/* ======================================================================
+ * HTTP/1.1 (http_server.c, http_client.c; docs/http.md)
+ * ====================================================================== */
+
+/* A header as received or to send. Names compare case-insensitively. */
+typedef struct hxe_http_header {
+    hxe_slice name;
+    hxe_slice value;
+} hxe_http_header;
+
+/* The first header called name (case-insensitive) among n; 1 when found
+ * (value in *out), 0 when absent (*out empty). */
+int hxe_http_header_find(const hxe_http_header *h, size_t n, const char *name, hxe_slice *out);
+
+/* ---- HTTP server ----
+ * Requests are parsed with http-parser (keep-alive, pipelining, chunked
+ * bodies) and handed to the engine one by one; the engine answers later
+ * (after its durable commit, from the loop thread) with hxe_http_respond,
+ * in any order: responses go out in the order the requests arrived on
+ * their connection. The server answers bad requests itself (400, 413,
+ * 431, 408) and then closes that connection. A request handle follows the
+ * MLLP listener's rules: it stays valid until answered or discarded, even
+ * when its connection or the whole server is gone (the answer is then
+ * dropped); every request must be answered or discarded exactly once. */
+typedef struct hxe_http_server hxe_http_server;
+typedef struct hxe_http_req hxe_http_req;
+
+#define HXE_HTTP_MAX_BODY_DEFAULT ((size_t)16 << 20)
+
+typedef struct hxe_http_server_opts {
+    const char *host;              /* address to bind; NULL = "127.0.0.1" */
+    int port;                      /* 0 = any free port (hxe_http_server_port) */
+    int backlog;                   /* 0 = 128 */
+    size_t max_header_size;        /* request line + headers, bytes; 0 = 64 KiB;
+                                      over it: 431 */
+    unsigned max_headers;          /* header fields per request; 0 = 100; over: 431 */
+    size_t max_body;               /* body bytes (after de-chunking); 0 = 16 MiB;
+                                      over it: 413 */
+    unsigned max_connections;      /* 0 = 1024; more are accepted and closed at once */
+    unsigned max_pending;          /* unanswered requests per connection before
+                                      parsing and reading pause; 0 = 16 */
+    uint64_t idle_timeout_ms;      /* a keep-alive connection with no request in
+                                      progress and none unanswered is closed;
+                                      0 = 60 s; UINT64_MAX = never */
+    uint64_t request_timeout_ms;   /* first byte to last byte of one request;
+                                      over it: 408; 0 = 30 s; UINT64_MAX = never */
+    uint64_t handshake_timeout_ms; /* TLS handshake; 0 = 10 s */
+    const hxe_tls_ctx *tls;        /* NULL = plain TCP */
+    const char *name;              /* for log lines; NULL = "http" */
+} hxe_http_server_opts;
+
+typedef struct hxe_http_server_stats {
+    uint64_t connections;          /* accepted in total */
+    uint64_t open;                 /* open now */
+    uint64_t refused;              /* closed at once: over max_connections or stopping */
+    uint64_t requests;             /* handed to the engine */
+    uint64_t bytes_in;             /* received (after TLS) */
+    uint64_t bad_requests;         /* answered 400 by the server */
+    uint64_t too_large;            /* answered 413 */
+    uint64_t header_too_large;     /* answered 431 */
+    uint64_t timeouts;             /* answered 408 */
+    uint64_t idle_closes;          /* closed by the idle timeout */
+    uint64_t tls_failures;         /* handshakes or TLS records that failed */
+    uint64_t responses;            /* responses written (the server's own included) */
+    uint64_t dropped_responses;    /* answers for connections already gone */
+} hxe_http_server_stats;
+
+/* What the engine sees of a request. Every pointer stays valid until the
+ * request is answered or discarded. Nothing is decoded: path and query
+ * are the bytes sent. */
+typedef struct hxe_http_request {
+    const char *method;            /* "GET", "POST", "PUT", ... */
+    hxe_slice target;              /* as sent: "/fhir/Patient?_id=1" */
+    hxe_slice path;                /* "/fhir/Patient" */
+    hxe_slice query;               /* "_id=1" (no '?'); empty when none */
+    const hxe_http_header *headers;
+    size_t n_headers;
+    hxe_slice body;                /* whole body, de-chunked; NUL-terminated */
+    int version_minor;             /* HTTP/1.x */
+    int keep_alive;                /* 0: the connection closes after the response */
+    uint64_t conn_id;              /* for logs and the store */
+    uint64_t seq;                  /* 1-based on its connection */
+    const char *peer;              /* "ip:port" */
+} hxe_http_request;
+
+typedef void (*hxe_http_on_request)(hxe_http_server *srv, hxe_http_req *req,
+                                    const hxe_http_request *r, void *data);
+
+/* Binds and listens. HXE_EIO with err set when the address is unusable. */
+int hxe_http_server_new(hxe_http_server **out, uv_loop_t *loop, const hxe_http_server_opts *opts,
+                        hxe_http_on_request on_request, void *data, hxe_err *err);
+int hxe_http_server_port(const hxe_http_server *srv);
+void hxe_http_server_stats_get(const hxe_http_server *srv, hxe_http_server_stats *out);
+/* Graceful stop, as hxe_mllp_server_stop: stop accepting and reading, let
+ * requests in flight be answered for up to deadline_ms, then close every
+ * connection. on_stopped (may be NULL) is the last call. */
+void hxe_http_server_stop(hxe_http_server *srv, uint64_t deadline_ms,
+                          void (*on_stopped)(hxe_http_server *srv, void *data), void *data);
+
+/* The request behind a handle (also after its connection is gone). */
+const hxe_http_request *hxe_http_req_get(const hxe_http_req *req);
+/* Answers a request: status 200..599, headers (copied; Content-Length,
+ * Transfer-Encoding, Connection and Date are the server's and refused
+ * here), body (copied; not sent for HEAD, 204 and 304). Returns 0 when
+ * queued, 1 when the connection is gone (nothing sent, req freed),
+ * HXE_EINVAL for a NULL request, a bad status or a header with bytes that
+ * cannot be sent (CR, LF, NUL; a name that is not a token) — then nothing
+ * happened and req is still valid. Otherwise req is invalid after. */
+int hxe_http_respond(hxe_http_req *req, int status, const hxe_http_header *headers, size_t n,
+                     const char *body, size_t len);
+/* Gives up a request without answering: its connection is closed (later
+ * responses on it could not keep their order). req is invalid after. */
+void hxe_http_discard(hxe_http_req *req);
+/* The reason phrase of a status ("Not Found"; "" when unknown). */
+const char *hxe_http_status_text(int status);
+
+/* ---- HTTP client (libcurl multi interface on the libuv loop) ----
+ * Many requests at once; connections are kept and reused per host. */
+typedef struct hxe_http_client hxe_http_client;
+
+typedef struct hxe_http_client_opts {
+    const char *ca_file;           /* PEM CAs that servers are verified against;
+                                      NULL = the system's */
+    const char *cert_file;         /* client certificate (mutual TLS), PEM */
+    const char *key_file;          /* its key, PEM, unencrypted */
+    int tls_min_version;           /* 12 (default when 0) or 13 */
+    uint64_t connect_timeout_ms;   /* connect + TLS handshake; 0 = 10 s */
+    uint64_t timeout_ms;           /* whole request; 0 = 30 s */
+    size_t max_response;           /* response body; 0 = 16 MiB; over: TOO_BIG */
+    unsigned max_connections;      /* kept in total; 0 = 64 */
+    unsigned max_host_connections; /* at once per host; 0 = 8 */
+    const char *user_agent;        /* NULL = "hxe/<version>" */
+} hxe_http_client_opts;
+
+/* One request. Everything is copied by hxe_http_client_send. */
+typedef struct hxe_http_call {
+    const char *method;            /* NULL = "POST"; "PUT", "GET", "DELETE", ... */
+    const char *url;               /* http:// or https:// */
+    const hxe_http_header *headers;/* e.g. Content-Type, Idempotency-Key */
+    size_t n_headers;
+    const char *body;
+    size_t body_len;
+    uint64_t timeout_ms;           /* 0 = the client's */
+} hxe_http_call;
+
+enum hxe_http_outcome {
+    HXE_HTTP_RESPONSE = 0,         /* a response came: see status */
+    HXE_HTTP_CONNECT_ERROR = 1,    /* could not resolve or connect (refused, unreachable) */
+    HXE_HTTP_TIMEOUT = 2,          /* connect or whole-request timeout */
+    HXE_HTTP_TLS_ERROR = 3,        /* handshake or certificate verification failed */
+    HXE_HTTP_IO_ERROR = 4,         /* connection lost, no or malformed response */
+    HXE_HTTP_TOO_BIG = 5,          /* response body over max_response */
+    HXE_HTTP_CANCELLED = 6,        /* the client was closed first */
+    HXE_HTTP_ERROR = 7             /* anything else (bad URL, out of memory) */
+};
+const char *hxe_http_outcome_name(int outcome);
+
+typedef struct hxe_http_result {
+    int outcome;                   /* enum hxe_http_outcome */
+    int status;                    /* HTTP status with HXE_HTTP_RESPONSE, else 0 */
+    const char *body;              /* valid during the callback; NUL-terminated */
+    size_t body_len;
+    const hxe_http_header *headers;/* of the final response; valid during the callback */
+    size_t n_headers;
+    int reused;                    /* 1: went over a connection kept from before */
+    uint64_t latency_us;           /* from send to completion */
+    const char *reason;            /* one line for failures, "" otherwise; no content */
+} hxe_http_result;
+
+/* A hint for retry policies: 1 for failures a later attempt may cure
+ * (connect errors, timeouts, lost connections, 408, 425, 429, 5xx except
+ * 501 and 505), 0 for success, TLS failures, other 4xx and TOO_BIG. */
+int hxe_http_result_retryable(const hxe_http_result *r);
+
+typedef void (*hxe_http_done_cb)(hxe_http_client *c, const hxe_http_result *r, void *data);
+
+typedef struct hxe_http_client_stats {
+    uint64_t sent;                 /* requests started */
+    uint64_t responses;            /* completed with a response (any status) */
+    uint64_t failures;             /* completed without one */
+    uint64_t connects;             /* new connections made */
+    uint64_t active;               /* in flight now */
+} hxe_http_client_stats;
+
+int hxe_http_client_new(hxe_http_client **out, uv_loop_t *loop, const hxe_http_client_opts *opts,
+                        hxe_err *err);
+/* Starts one request; cb reports its outcome exactly once, never from
+ * inside this call. HXE_EINVAL for a missing or non-HTTP URL, a header
+ * with CR/LF/NUL, or a client that is closing. */
+int hxe_http_client_send(hxe_http_client *c, const hxe_http_call *call, hxe_http_done_cb cb,
+                         void *data, hxe_err *err);
+void hxe_http_client_stats_get(const hxe_http_client *c, hxe_http_client_stats *out);
+/* Cancels what is in flight (each reports HXE_HTTP_CANCELLED, from inside
+ * this call), closes the kept connections; on_closed (may be NULL) is the
+ * last call; the client is freed after. */
+void hxe_http_client_close(hxe_http_client *c, void (*on_closed)(hxe_http_client *c, void *data),
+                           void *data);
+
 #endif
