@@ -1,5 +1,5 @@
 # The user's verbs. Each installs what is missing first (tools/deps.sh).
-#   make run    build, then run the hxe CLI on the bundled example message
+#   make run    build, then start hxe serve on examples/demo.yaml (SQLite in ./var)
 #   make test   unit + corpus + CLI tests, then the same under ASan/UBSan/LSan
 #   make bench  benchmarks against peer parsers (writes docs/performance.md)
 #   make fuzz   each libFuzzer target for FUZZ_SECONDS (default 60)
@@ -22,10 +22,9 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	@echo "hxe: the engine (hxe serve) is planned; until then 'make run' validates and acknowledges the bundled example."
-	./$(BUILD)/hxe hl7 validate examples/adt_a01.hl7
-	./$(BUILD)/hxe hl7 get examples/adt_a01.hl7 PID-5
-	./$(BUILD)/hxe hl7 ack examples/adt_a01.hl7
+	@mkdir -p var
+	@echo "hxe: serving examples/demo.yaml (MLLP on 127.0.0.1:2575, store in ./var); Ctrl-C stops it."
+	./$(BUILD)/hxe serve examples/demo.yaml
 
 test: test-release test-asan
 

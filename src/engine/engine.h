@@ -453,4 +453,77 @@ typedef struct hxe_filename_vars {
 
 int hxe_config_filename(const char *pattern, const hxe_filename_vars *v, hxe_buf *out);
 
+/* ======================================================================
+ * The channel runtime (src/engine/run_*.c; docs/engine.md)
+ *
+ * Runs the channels of a configuration: MLLP sources, durable commit
+ * through the store's group-commit writer, ACK after commit, filter and
+ * transformer, one queue worker per destination (retry, circuit breaker,
+ * rate limit, dead letters). One libuv loop on the thread that calls
+ * hxe_run_loop: hxe_run_new and hxe_run_loop must be called from that same
+ * thread, hxe_run_free once hxe_run_loop has returned (or, when the loop
+ * never ran, from the thread of hxe_run_new); hxe_run_stop and the
+ * counters from any thread, hxe_run_stop from a signal handler too.
+ * ====================================================================== */
+typedef struct hxe_run hxe_run;
+
+typedef struct hxe_run_opts {
+    uint64_t shutdown_ms;    /* graceful stop: longest wait for answers in
+                                flight and sends in progress; default 10 s */
+    uint64_t poll_ms;        /* an idle queue looks for due work this often
+                                (retries after a restart, `hxe dlq retry`);
+                                default 1000 ms */
+    size_t process_batch;    /* messages filtered/transformed per store
+                                transaction; default 64 */
+    int store_sync_full;     /* queue bookkeeping (claims, marks) with fsync
+                                on every commit; default 0 (WAL NORMAL: a power
+                                loss may redo a delivery, never lose one).
+                                Receipts are always fsynced. */
+} hxe_run_opts;
+
+void hxe_run_opts_init(hxe_run_opts *o);
+
+/* Opens the store (recovering deliveries left in flight), starts the
+ * writer, binds every enabled channel's listener. cfg must outlive the
+ * runtime. HXE_EIO when a port or the store cannot be used, HXE_EINVAL for
+ * a configuration the runtime cannot run (an HTTP source or destination:
+ * planned). */
+int hxe_run_new(hxe_run **out, const hxe_config *cfg, const hxe_run_opts *opts, hxe_err *err);
+/* Runs until hxe_run_stop and the graceful shutdown are done: listeners
+ * stopped, answers sent, current sends finished, writer drained. */
+int hxe_run_loop(hxe_run *r, hxe_err *err);
+/* Asks for a graceful stop. Async-signal-safe; any thread; idempotent. */
+void hxe_run_stop(hxe_run *r);
+/* Closes the store. After hxe_run_loop has returned (or never ran). */
+void hxe_run_free(hxe_run *r);
+
+/* Counters of one channel since start. Safe to read from any thread. */
+enum hxe_run_ack { HXE_RUN_AA = 0, HXE_RUN_AE, HXE_RUN_AR, HXE_RUN_CA, HXE_RUN_CE, HXE_RUN_CR,
+                   HXE_RUN_NACKS };
+
+typedef struct hxe_run_channel_stats {
+    const char *tenant, *channel;   /* valid while the runtime lives */
+    int running;                    /* 0 for a disabled channel */
+    int port;                       /* the bound port (MLLP), 0 when none */
+    uint64_t received;              /* messages taken in (sources and handoffs) */
+    uint64_t acked[HXE_RUN_NACKS];  /* ACKs sent, by code */
+    uint64_t rejected;              /* unreadable, type not accepted, or invalid
+                                       under validation: error (not stored) */
+    uint64_t store_failures;        /* could not be stored: negative ACK */
+    uint64_t duplicates;            /* acknowledged, not processed again */
+    uint64_t stored;                /* committed */
+    uint64_t filtered;              /* dropped by the filter */
+    uint64_t process_failed;        /* filter/transformer failed: dead letter */
+    uint64_t delivered;             /* deliveries sent */
+    uint64_t failed;                /* failed attempts (retried later) */
+    uint64_t dead;                  /* deliveries that became dead letters */
+    uint64_t breaker_opens;         /* times a destination's breaker opened */
+} hxe_run_channel_stats;
+
+size_t hxe_run_channel_count(const hxe_run *r);
+/* Channel i in configuration order. HXE_ERANGE when i is too large. */
+int hxe_run_channel_stats_get(const hxe_run *r, size_t i, hxe_run_channel_stats *out);
+/* Logs one "channel_stats" line per channel (at info). */
+void hxe_run_log_stats(const hxe_run *r);
+
 #endif
