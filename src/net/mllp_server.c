@@ -376,21 +376,9 @@ int hxe_mllp_server_new(hxe_mllp_server **out, uv_loop_t *loop, const hxe_mllp_s
     srv->tcp.data = srv;
     srv->handles = 2;
 
-    struct sockaddr_storage sa;
-    int r = uv_ip4_addr(srv->host, o->port, (struct sockaddr_in *)&sa);
-    if (r)
-        r = uv_ip6_addr(srv->host, o->port, (struct sockaddr_in6 *)&sa);
-    const char *what = "the address is not an IP address";
-    if (r == 0 && (r = uv_tcp_bind(&srv->tcp, (struct sockaddr *)&sa, 0)) != 0)
-        what = uv_strerror(r);
-    if (r == 0 && (r = uv_listen((uv_stream_t *)&srv->tcp, srv->o.backlog, on_connection)) != 0)
-        what = uv_strerror(r);
-    if (r == 0) {
-        int len = sizeof sa;
-        uv_tcp_getsockname(&srv->tcp, (struct sockaddr *)&sa, &len);
-        srv->port = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
-                                                    : ((struct sockaddr_in *)&sa)->sin_port);
-    }
+    const char *what;
+    int r = hxe__net_listen(&srv->tcp, srv->host, o->port, srv->o.backlog, on_connection,
+                            &srv->port, &what);
     if (r) {
         /* closed asynchronously; nobody is told */
         srv->stopping = 1;

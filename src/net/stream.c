@@ -566,3 +566,24 @@ size_t hxe_net_stream_queued(const hxe_net_stream *s)
 {
     return s && s->tcp_inited ? uv_stream_get_write_queue_size((const uv_stream_t *)&s->tcp) : 0;
 }
+
+int hxe__net_listen(uv_tcp_t *tcp, const char *host, int port, int backlog,
+                    uv_connection_cb on_connection, int *port_out, const char **what)
+{
+    struct sockaddr_storage sa;
+    int r = uv_ip4_addr(host, port, (struct sockaddr_in *)&sa);
+    if (r)
+        r = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa);
+    *what = "the address is not an IP address";
+    if (r == 0 && (r = uv_tcp_bind(tcp, (struct sockaddr *)&sa, 0)) != 0)
+        *what = uv_strerror(r);
+    if (r == 0 && (r = uv_listen((uv_stream_t *)tcp, backlog, on_connection)) != 0)
+        *what = uv_strerror(r);
+    if (r == 0) {
+        int len = sizeof sa;
+        uv_tcp_getsockname(tcp, (struct sockaddr *)&sa, &len);
+        *port_out = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
+                                                    : ((struct sockaddr_in *)&sa)->sin_port);
+    }
+    return r;
+}
