@@ -248,15 +248,8 @@ static int channel_init(hxe_run *r, hxe_run_channel *ch, hxe_err *err)
     }
     if (!c->enabled)
         return 0;
-    if (c->source.type != HXE_SOURCE_MLLP)
-        return hxe_err_set(err, HXE_EINVAL,
-                           "channel %s: %s sources are planned, not built yet", c->name,
-                           c->source.type == HXE_SOURCE_HTTP ? "http" : "directory");
-    for (size_t j = 0; j < c->ndests; j++)
-        if (c->dests[j].type == HXE_DEST_HTTP)
-            return hxe_err_set(err, HXE_EINVAL,
-                               "channel %s, destination %s: http destinations are planned",
-                               c->name, c->dests[j].name);
+    if (!hxe__run_source_for(c->source.type))
+        return hxe_err_set(err, HXE_EINVAL, "channel %s: unknown source type", c->name);
     ch->running = 1;
     int rc = hxe__run_process_init(ch, err);
     if (rc)
@@ -353,9 +346,10 @@ int hxe_run_new(hxe_run **out, const hxe_config *cfg, const hxe_run_opts *opts, 
         hxe_run_channel *ch = &r->ch[i];
         if (!ch->running)
             continue;
-        if ((rc = hxe__run_source_mllp.start(ch, err)))
+        const run_source_ops *sk = hxe__run_source_for(ch->conf->source.type);
+        if ((rc = sk->start(ch, err)))
             goto fail;
-        ch->src = &hxe__run_source_mllp;
+        ch->src = sk;
         ch->port = ch->src->port(ch);
         hxe_log(HXE_LOG_INFO, "listening", HXE_LF_STR("tenant", ch->conf->tenant),
                 HXE_LF_STR("channel", ch->conf->name),

@@ -19,8 +19,8 @@
  *   redelivery after a crash finds the copy already there and does not
  *   make a second one.
  *
- * HTTP (over src/net/http_*) is planned: it implements run_dest_ops and
- * sends the delivery's idempotency key as the Idempotency-Key header.
+ * HTTP is in run_dest_http.c. hxe__run_dest_for picks the kind of a
+ * destination.
  */
 #include "engine/run_int.h"
 
@@ -427,3 +427,14 @@ static void chan_close(hxe_run_dest *d)
 }
 
 const run_dest_ops hxe__run_dest_channel = {"channel", chan_open, chan_send, NULL, chan_close};
+
+const run_dest_ops *hxe__run_dest_for(int type)
+{
+    switch (type) {
+    case HXE_DEST_MLLP: return &hxe__run_dest_mllp;
+    case HXE_DEST_FILE: return &hxe__run_dest_file;
+    case HXE_DEST_CHANNEL: return &hxe__run_dest_channel;
+    case HXE_DEST_HTTP: return &hxe__run_dest_http;
+    default: return NULL;
+    }
+}

@@ -70,8 +70,8 @@ int hxe__run_submit(hxe_run *r, const hxe_store_msg_in *in, run_pending *p, hxe_
 
 /* ---- a source kind ----
  * A source turns bytes from outside into calls of hxe__run_ingest and
- * gives a way to answer. MLLP is built; HTTP (src/net/http_*) and the
- * directory poller plug in here (planned). */
+ * gives a way to answer: MLLP (run_source.c), HTTP POST (run_http_src.c),
+ * the directory poller (run_dir_src.c). */
 typedef struct run_reply {
     /* Answers the message (the bytes are copied). Called exactly once per
      * ingested message, on the loop. */
@@ -87,7 +87,14 @@ typedef struct run_source_ops {
 } run_source_ops;
 
 extern const run_source_ops hxe__run_source_mllp;
+extern const run_source_ops hxe__run_source_http;
+extern const run_source_ops hxe__run_source_dir;
+/* The kind for enum hxe_source_type; NULL when there is none. */
+const run_source_ops *hxe__run_source_for(int type);
 void hxe__run_source_stopped(hxe_run_channel *ch);
+
+/* MSA-1 of an ACK into code ("" when none); in run_http_src.c. */
+void hxe__run_msa1(const char *ack, size_t n, char code[3]);
 
 /* One message from a source: parse, accept, validate, commit, answer. */
 void hxe__run_ingest(hxe_run_channel *ch, const char *msg, size_t len, const run_reply *rp,
@@ -118,9 +125,15 @@ typedef struct run_dest_ops {
 extern const run_dest_ops hxe__run_dest_mllp;
 extern const run_dest_ops hxe__run_dest_file;
 extern const run_dest_ops hxe__run_dest_channel;
+extern const run_dest_ops hxe__run_dest_http;
+/* The kind for enum hxe_dest_type; NULL when there is none. */
+const run_dest_ops *hxe__run_dest_for(int type);
 
 /* ok: 1 sent; resp (may be NULL) is kept as the RESPONSE version.
- * reason: one line without content when !ok. */
+ * reason: one line without content when !ok. Before a failure a kind
+ * may set d->permanent (dead at once, whatever attempts are left) or
+ * d->retry_after_ms (the least wait before the next attempt, capped by
+ * retry.max_interval); both are reset here. */
 void hxe__run_dest_done(hxe_run_dest *d, int ok, const char *resp, size_t resp_len,
                         const char *reason);
 void hxe__run_dest_closed(hxe_run_dest *d);
@@ -133,6 +146,8 @@ struct hxe_run_dest {
     const hxe_dest_conf *conf;
     const run_dest_ops *ops;
     void *impl;                  /* the kind's state */
+    int permanent;               /* set by the kind before a failed done() */
+    uint64_t retry_after_ms;     /* likewise: a server's Retry-After */
     hxe_store_queue queue;
     hxe_breaker breaker;
     hxe_ratelimit rate;

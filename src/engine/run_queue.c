@@ -58,11 +58,8 @@ int hxe__run_dest_init(hxe_run_dest *d, hxe_run_channel *ch, const hxe_dest_conf
     hxe_breaker_init(&d->breaker, &conf->breaker);
     hxe_ratelimit_init(&d->rate, &conf->rate_limit, hxe__run_now());
     hxe_rng_seed(&d->rng, seed_of(ch->conf->name, conf->name));
-    switch (conf->type) {
-    case HXE_DEST_MLLP: d->ops = &hxe__run_dest_mllp; break;
-    case HXE_DEST_FILE: d->ops = &hxe__run_dest_file; break;
-    case HXE_DEST_CHANNEL: d->ops = &hxe__run_dest_channel; break;
-    default:
+    d->ops = hxe__run_dest_for(conf->type);
+    if (!d->ops) {
         d->state = RUN_DEST_CLOSED;
         return hxe_err_set(err, HXE_EINVAL, "destination %s: this type is planned", conf->name);
     }
@@ -215,6 +212,10 @@ void hxe__run_dest_done(hxe_run_dest *d, int ok, const char *resp, size_t resp_l
     d->mark_resp = NULL;
     d->mark_resp_len = 0;
     snprintf(d->mark_reason, sizeof d->mark_reason, "%s", reason ? reason : "");
+    int permanent = d->permanent;
+    uint64_t retry_after = d->retry_after_ms;
+    d->permanent = 0;
+    d->retry_after_ms = 0;
     if (ok) {
         hxe_breaker_success(&d->breaker, (uint64_t)now);
         d->mark_kind = 1;
@@ -242,6 +243,12 @@ void hxe__run_dest_done(hxe_run_dest *d, int ok, const char *resp, size_t resp_l
         uint32_t attempts = d->cur.attempts + 1;
         uint64_t delay = 0;
         int dead = hxe_retry_next(&d->conf->retry, attempts, &d->rng, &delay);
+        if (permanent && !dead) {
+            dead = 1;
+            delay = 0;
+        }
+        if (!dead && retry_after > delay)
+            delay = retry_after < d->conf->retry.max_ms ? retry_after : d->conf->retry.max_ms;
         if (dead) {
             d->mark_kind = 3;
             RUN_INC(ch, dead);

@@ -5,9 +5,10 @@
  * the answer goes back with hxe_mllp_respond, which keeps the order of
  * messages on their connection whatever order the commits finish in.
  *
- * Other source kinds (HTTP POST over src/net/http_*, the directory poller)
- * implement run_source_ops the same way: hand bytes to hxe__run_ingest
- * with a run_reply that answers in their own protocol.
+ * The other source kinds (HTTP POST in run_http_src.c, the directory
+ * poller in run_dir_src.c) implement run_source_ops the same way: hand
+ * bytes to hxe__run_ingest with a run_reply that answers in their own
+ * protocol. hxe__run_source_for picks the kind of a channel.
  */
 #include "engine/run_int.h"
 
@@ -100,3 +101,13 @@ static int port(const hxe_run_channel *ch)
 }
 
 const run_source_ops hxe__run_source_mllp = {"mllp", start, stop, port};
+
+const run_source_ops *hxe__run_source_for(int type)
+{
+    switch (type) {
+    case HXE_SOURCE_MLLP: return &hxe__run_source_mllp;
+    case HXE_SOURCE_HTTP: return &hxe__run_source_http;
+    case HXE_SOURCE_DIRECTORY: return &hxe__run_source_dir;
+    default: return NULL;
+    }
+}

@@ -615,3 +615,248 @@ out:
     EVP_PKEY_free(other_key);
     return rc;
 }
+
+/* ---- HTTP ---- */
+
+pid_t rt_serve_start_opt(const char *cfg, const char *cwd, const char *logfile, const char *opt,
+                         const char *value)
+{
+    const char *bin = getenv("HXE_BIN");
+    if (!bin)
+        return -1;
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    if (cwd && chdir(cwd) != 0)
+        _exit(126);
+    int fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+        dup2(fd, 2);
+        close(fd);
+    }
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        close(null);
+    }
+    execl(bin, bin, "serve", opt, value, cfg, (char *)NULL);
+    _exit(127);
+}
+
+int rt_http_post(int port, const char *path, const char *ctype, const char *body, size_t n,
+                 char *resp, size_t cap, int timeout_ms)
+{
+    int fd = rt_connect(port, timeout_ms);
+    if (fd < 0)
+        return -1;
+    char head[1024];
+    int hn = snprintf(head, sizeof head,
+                      "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s%sContent-Length: %zu\r\n"
+                      "Connection: close\r\n\r\n",
+                      path, port, ctype ? "Content-Type: " : "", ctype ? ctype : "",
+                      ctype ? "\r\n" : "", n);
+    if (rt_send_raw(fd, head, (size_t)hn) || (n && rt_send_raw(fd, body, n))) {
+        close(fd);
+        return -1;
+    }
+    size_t got = 0, bcap = 1 << 16;
+    char *buf = malloc(bcap + 1);
+    uint64_t end = rt_now_ms() + (uint64_t)timeout_ms;
+    for (;;) {
+        int left = (int)(end - rt_now_ms());
+        struct pollfd pf = {fd, POLLIN, 0};
+        if (left <= 0 || poll(&pf, 1, left) <= 0)
+            break;
+        if (got == bcap) {
+            bcap *= 2;
+            buf = realloc(buf, bcap + 1);
+        }
+        ssize_t r = read(fd, buf + got, bcap - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    buf[got] = 0;
+    int status = -1;
+    if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+        status = -1;
+    char *b = strstr(buf, "\r\n\r\n");
+    if (resp && cap) {
+        snprintf(resp, cap, "%s", b ? b + 4 : "");
+    }
+    free(buf);
+    return status;
+}
+
+struct rt_hsink {
+    pthread_t th;
+    uv_loop_t loop;
+    uv_async_t stop;
+    hxe_http_server *srv;
+    int port;
+    pthread_mutex_t mu;
+    rt_hreq *v;
+    size_t n, cap;
+    int script[64];
+    size_t nscript, pos;
+    char retry_after[32];
+    char header[64];
+    hxe_http_req *held[16];
+    size_t nheld;
+};
+
+static void hsink_req(hxe_http_server *srv, hxe_http_req *req, const hxe_http_request *r,
+                      void *data)
+{
+    (void)srv;
+    rt_hsink *s = data;
+    rt_hreq q;
+    memset(&q, 0, sizeof q);
+    q.at_ms = rt_now_ms();
+    snprintf(q.method, sizeof q.method, "%s", r->method);
+    hxe_slice v;
+    if (hxe_http_header_find(r->headers, r->n_headers, "Idempotency-Key", &v))
+        snprintf(q.key, sizeof q.key, "%.*s", (int)v.n, v.p);
+    if (hxe_http_header_find(r->headers, r->n_headers, "Content-Type", &v))
+        snprintf(q.ctype, sizeof q.ctype, "%.*s", (int)v.n, v.p);
+    hxe_arena a;
+    hxe_arena_init(&a, 16384, 0);
+    hxe_hl7_msg *m = NULL;
+    if (hxe_hl7_parse(&m, &a, r->body.p, r->body.n, NULL, NULL, NULL) == 0) {
+        hxe_slice id = hxe_hl7_field(m, 0, 10);
+        snprintf(q.control_id, sizeof q.control_id, "%.*s", (int)id.n, id.p);
+    }
+    hxe_arena_free(&a);
+    pthread_mutex_lock(&s->mu);
+    if (s->header[0] && hxe_http_header_find(r->headers, r->n_headers, s->header, &v))
+        snprintf(q.header, sizeof q.header, "%.*s", (int)v.n, v.p);
+    q.status = s->pos < s->nscript ? s->script[s->pos++] : 200;
+    char ra[32];
+    snprintf(ra, sizeof ra, "%s", s->retry_after);
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->v = realloc(s->v, s->cap * sizeof *s->v);
+    }
+    s->v[s->n++] = q;
+    pthread_mutex_unlock(&s->mu);
+    if (q.status == 0) {
+        pthread_mutex_lock(&s->mu);
+        if (s->nheld < 16) {
+            s->held[s->nheld++] = req;
+            req = NULL;
+        }
+        pthread_mutex_unlock(&s->mu);
+        if (req)
+            hxe_http_discard(req);
+        return;
+    }
+    hxe_http_header h[2] = {{{"Content-Type", 12}, {"text/plain", 10}},
+                            {{"Retry-After", 11}, {ra, strlen(ra)}}};
+    const char *body = q.status == 200 ? "OK from sink" : "not now";
+    hxe_http_respond(req, q.status, h, q.status != 200 && ra[0] ? 2 : 1, body, strlen(body));
+}
+
+static void hsink_stopped(hxe_http_server *srv, void *data)
+{
+    (void)srv;
+    rt_hsink *s = data;
+    uv_close((uv_handle_t *)&s->stop, NULL);
+}
+
+static void hsink_stop_cb(uv_async_t *h)
+{
+    rt_hsink *s = h->data;
+    for (size_t i = 0; i < s->nheld; i++)
+        hxe_http_discard(s->held[i]);
+    s->nheld = 0;
+    hxe_http_server_stop(s->srv, 0, hsink_stopped, s);
+}
+
+static void *hsink_main(void *arg)
+{
+    rt_hsink *s = arg;
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    return NULL;
+}
+
+rt_hsink *rt_hsink_start(const char *header_name)
+{
+    rt_hsink *s = calloc(1, sizeof *s);
+    pthread_mutex_init(&s->mu, NULL);
+    snprintf(s->header, sizeof s->header, "%s", header_name ? header_name : "");
+    uv_loop_init(&s->loop);
+    uv_async_init(&s->loop, &s->stop, hsink_stop_cb);
+    s->stop.data = s;
+    hxe_http_server_opts o = {0};
+    o.name = "test-hsink";
+    hxe_err err;
+    if (hxe_http_server_new(&s->srv, &s->loop, &o, hsink_req, s, &err) != 0) {
+        fprintf(stderr, "hsink: %s\n", err.msg);
+        uv_close((uv_handle_t *)&s->stop, NULL);
+        uv_run(&s->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&s->loop);
+        free(s);
+        return NULL;
+    }
+    s->port = hxe_http_server_port(s->srv);
+    pthread_create(&s->th, NULL, hsink_main, s);
+    return s;
+}
+
+int rt_hsink_port(const rt_hsink *s) { return s->port; }
+
+void rt_hsink_script(rt_hsink *s, const int *statuses, size_t n, const char *retry_after)
+{
+    pthread_mutex_lock(&s->mu);
+    s->nscript = n > 64 ? 64 : n;
+    memcpy(s->script, statuses, s->nscript * sizeof *statuses);
+    s->pos = 0;
+    snprintf(s->retry_after, sizeof s->retry_after, "%s", retry_after ? retry_after : "");
+    pthread_mutex_unlock(&s->mu);
+}
+
+size_t rt_hsink_count(rt_hsink *s)
+{
+    pthread_mutex_lock(&s->mu);
+    size_t n = s->n;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+int rt_hsink_get(rt_hsink *s, size_t i, rt_hreq *out)
+{
+    pthread_mutex_lock(&s->mu);
+    int rc = -1;
+    if (i < s->n) {
+        *out = s->v[i];
+        rc = 0;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int rt_hsink_wait(rt_hsink *s, size_t n, int timeout_ms)
+{
+    uint64_t end = rt_now_ms() + (uint64_t)timeout_ms;
+    while (rt_hsink_count(s) < n) {
+        if (rt_now_ms() > end)
+            return -1;
+        rt_sleep_ms(20);
+    }
+    return 0;
+}
+
+void rt_hsink_stop(rt_hsink *s)
+{
+    if (!s)
+        return;
+    uv_async_send(&s->stop);
+    pthread_join(s->th, NULL);
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&s->loop);
+    free(s->v);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}

@@ -79,4 +79,39 @@ char *rt_with_control_id(const char *msg, size_t n, const char *control_id, size
  * ca), stranger.pem/key (signed by another CA) into dir. 0 or -1. */
 int rt_make_certs(const char *dir);
 
+/* ---- HTTP (added for test_run_http.c, test_run_dir.c) ---- */
+/* rt_serve_start with one more option, e.g. "--shutdown-ms", "1000". */
+pid_t rt_serve_start_opt(const char *cfg, const char *cwd, const char *logfile, const char *opt,
+                         const char *value);
+
+/* A blocking POST over a raw socket (Connection: close). ctype NULL: no
+ * Content-Type header. The response body goes into resp (NUL-terminated,
+ * cut at cap-1). Returns the status, or -1 on a connection problem. */
+int rt_http_post(int port, const char *path, const char *ctype, const char *body, size_t n,
+                 char *resp, size_t cap, int timeout_ms);
+
+/* An HTTP sink: a net.h HTTP server on its own thread and loop that
+ * answers 200 "OK" to every request, except that rt_hsink_script makes
+ * the next requests get the given statuses (with Retry-After when given;
+ * status 0: no answer at all, the request is held until the sink stops),
+ * and records each request. */
+typedef struct rt_hsink rt_hsink;
+typedef struct rt_hreq {
+    int status;                  /* what the sink answered */
+    char method[8];
+    char key[160];               /* Idempotency-Key ("" when absent) */
+    char ctype[80];              /* Content-Type */
+    char control_id[64];         /* MSH-10 of the body */
+    char header[80];             /* the value of rt_hsink_start's header_name */
+    uint64_t at_ms;              /* rt_now_ms() when it came */
+} rt_hreq;
+rt_hsink *rt_hsink_start(const char *header_name);
+int rt_hsink_port(const rt_hsink *s);
+void rt_hsink_script(rt_hsink *s, const int *statuses, size_t n, const char *retry_after);
+size_t rt_hsink_count(rt_hsink *s);
+/* Copies request i; 0, or -1 when there is none. */
+int rt_hsink_get(rt_hsink *s, size_t i, rt_hreq *out);
+int rt_hsink_wait(rt_hsink *s, size_t n, int timeout_ms);
+void rt_hsink_stop(rt_hsink *s);
+
 #endif
