@@ -1,9 +1,10 @@
 #!/bin/sh
-# run.sh BUILD_DIR — the HL7 v2 parse benchmark behind `make bench`.
+# run.sh BUILD_DIR — the benchmarks behind `make bench`: the HL7 v2 parse
+# benchmark, then the engine benchmark (bench/engine_bench.sh).
 #
-# Installs what the peers need (Debian's python3-hl7, the npm parsers
-# pinned in bench/peers/package-lock.json), idempotently and without
-# questions; writes the corpus into BUILD_DIR/bench/ unless it is there;
+# Installs what the peers need (Debian's python3-hl7, the npm parsers and
+# MLLP servers pinned in bench/peers/package-lock.json), idempotently and
+# without questions; writes the corpus into BUILD_DIR/bench/ unless it is there;
 # runs hxe (BUILD_DIR/hl7_parse_bench) and every peer on it, one after the
 # other; prints one table and rewrites the marked section of
 # docs/performance.md with it (bench/report.py).
@@ -12,15 +13,28 @@
 # reason, and the run goes on. The run fails when hxe fails, or when the
 # tools did not read the same values (then the docs are left alone).
 #
-# Knobs (environment): BENCH_MESSAGES (20000), BENCH_MIN_SECONDS (2),
-# BENCH_MIN_PASSES (3), BENCH_MAX_SECONDS (20) per tool, BENCH_DOC=0 to
-# leave docs/performance.md alone.
+# The engine benchmark: `hxe serve` (durable store) and the MLLP servers
+# of @medplum/hl7 and node-hl7-server, one at a time, each at a fixed
+# offered load and at saturation, driven by BUILD_DIR/mllp_load; one more
+# table (bench/report_engine.py) and its own marked section of
+# docs/performance.md. It fails the run when hxe failed.
+#
+# Knobs (environment): BENCH_ONLY=parse or BENCH_ONLY=engine runs one part
+# alone; BENCH_MESSAGES (20000), BENCH_MIN_SECONDS (2), BENCH_MIN_PASSES
+# (3), BENCH_MAX_SECONDS (20) per tool for the parse part; BENCH_ENGINE_*
+# (see bench/engine_bench.sh) for the engine part; BENCH_DOC=0 to leave
+# docs/performance.md alone.
 set -eu
 
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 COUNT=${BENCH_MESSAGES:-20000}
 OUT=$BUILD/bench
+ONLY=${BENCH_ONLY:-}
+case $ONLY in
+"" | parse | engine) ;;
+*) printf '%s\n' "bench: BENCH_ONLY must be parse or engine" >&2; exit 2 ;;
+esac
 mkdir -p "$OUT"
 
 say() { printf '%s\n' "bench: $*" >&2; }
@@ -71,18 +85,12 @@ if command -v npm >/dev/null 2>&1; then
     fi
 fi
 
-# ---- the corpus ----
-CORPUS=$OUT/hl7_corpus_$COUNT.hl7
-INFO=$OUT/hl7_corpus_$COUNT.txt
-if [ ! -s "$CORPUS" ] || [ ! -s "$INFO" ] || newer bench/gen_hl7_corpus.py "$CORPUS"; then
-    say "writing the corpus ($COUNT messages) to $CORPUS"
-    "$PY" bench/gen_hl7_corpus.py --count "$COUNT" --out "$CORPUS.tmp" 2>"$INFO"
-    mv "$CORPUS.tmp" "$CORPUS"
-fi
+DOC=docs/performance.md
+[ "${BENCH_DOC:-1}" = 0 ] && DOC=""
+CMD="make bench"
+[ "$BUILD" = build ] || CMD="sh bench/run.sh $BUILD"
+[ -z "$ONLY" ] || CMD="BENCH_ONLY=$ONLY $CMD"
 
-# ---- the runs ----
-RESULTS=$OUT/hl7_parse_results.jsonl
-: >"$RESULTS"
 # Other work on the machine slows whoever runs beside it: note how busy
 # its CPUs were (percent of all cores, over 3 s) before and after the runs.
 cpu_busy() {
@@ -96,6 +104,22 @@ cpu_busy() {
     t2=$(($2 + $3 + $4 + $5 + $6 + $7 + $8)) i2=$(($5 + $6))
     [ "$t2" -gt "$t1" ] && echo $((100 - 100 * (i2 - i1) / (t2 - t1)))
 }
+
+HXE_OK=1
+# ==== the parse benchmark (left out with BENCH_ONLY=engine) ====
+if [ "$ONLY" != engine ]; then
+# ---- the corpus ----
+CORPUS=$OUT/hl7_corpus_$COUNT.hl7
+INFO=$OUT/hl7_corpus_$COUNT.txt
+if [ ! -s "$CORPUS" ] || [ ! -s "$INFO" ] || newer bench/gen_hl7_corpus.py "$CORPUS"; then
+    say "writing the corpus ($COUNT messages) to $CORPUS"
+    "$PY" bench/gen_hl7_corpus.py --count "$COUNT" --out "$CORPUS.tmp" 2>"$INFO"
+    mv "$CORPUS.tmp" "$CORPUS"
+fi
+
+# ---- the runs ----
+RESULTS=$OUT/hl7_parse_results.jsonl
+: >"$RESULTS"
 BUSY_BEFORE=$(cpu_busy || true)
 
 # run TOOL COMMAND...: appends the tool's JSON line, or an error record.
@@ -119,7 +143,6 @@ run() {
     return 1
 }
 
-HXE_OK=1
 if [ -x "$BUILD/hl7_parse_bench" ]; then
     run hxe "$BUILD/hl7_parse_bench" "$CORPUS" || HXE_OK=0
 else
@@ -135,10 +158,19 @@ run hl7-standard node "$PEERS/hl7_standard.js" "$CORPUS" || true
 BUSY_AFTER=$(cpu_busy || true)
 
 # ---- the table ----
-DOC=docs/performance.md
-[ "${BENCH_DOC:-1}" = 0 ] && DOC=""
-CMD="make bench"
-[ "$BUILD" = build ] || CMD="sh bench/run.sh $BUILD"
 "$PY" bench/report.py --results "$RESULTS" --corpus-info "$INFO" --build "$BUILD" \
-    --doc "$DOC" --command "$CMD" --busy "${BUSY_BEFORE:-}" "${BUSY_AFTER:-}"
+    --doc "$DOC" --command "$CMD" --busy "${BUSY_BEFORE:-}" "${BUSY_AFTER:-}" || HXE_OK=0
+fi
+
+# ==== the engine benchmark (left out with BENCH_ONLY=parse) ====
+if [ "$ONLY" != parse ]; then
+    ERESULTS=$OUT/engine_results.jsonl
+    : >"$ERESULTS"
+    EBUSY_BEFORE=$(cpu_busy || true)
+    sh bench/engine_bench.sh "$BUILD" "$ERESULTS"
+    EBUSY_AFTER=$(cpu_busy || true)
+    "$PY" bench/report_engine.py --results "$ERESULTS" --build "$BUILD" --doc "$DOC" \
+        --command "$CMD" --busy "${EBUSY_BEFORE:-}" "${EBUSY_AFTER:-}" || HXE_OK=0
+    grep -q '"tool": "hxe", "mode": "[a-z]*", "error"' "$ERESULTS" && HXE_OK=0
+fi
 [ "$HXE_OK" = 1 ] || { say "hxe did not run"; exit 1; }
