@@ -8,6 +8,9 @@
 #include "cli/cli.h"
 #include "engine/engine.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +43,11 @@ static void on_signal(int sig)
 
 int hxe_cmd_serve(int argc, char **argv)
 {
+#if defined(__GLIBC__)
+    /* the store's threads free and allocate in bursts; trimming the heap
+     * back to the kernel after every batch cost more than the work */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
     const char *path = NULL;
     int check = 0;
     hxe_run_opts ro;

@@ -14,6 +14,7 @@
 #include "store/sqlite_internal.h"
 
 #include <string.h>
+#include <time.h>
 
 /* ---- the schema ---- */
 
@@ -424,11 +425,26 @@ out:
     return hxe__sq_exec(q, "COMMIT", err);
 }
 
+/* Waiting for another connection's write lock: SQLite's own busy
+ * handler sleeps 1 to 100 ms at a time, which is longer than the writer
+ * usually holds the lock and starved delivery under load; this one polls
+ * every 200 us until the configured timeout. */
+static int busy_wait(void *data, int count)
+{
+    const sq_store *q = data;
+    if ((long)count * 200 >= (long)q->busy_timeout_ms * 1000)
+        return 0;
+    struct timespec ts = {0, 200000};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
 static int configure(sq_store *q, const hxe_store_opts *o, hxe_err *err)
 {
     char sql[96];
     sqlite3_extended_result_codes(q->db, 1);
-    sqlite3_busy_timeout(q->db, o->busy_timeout_ms);
+    q->busy_timeout_ms = o->busy_timeout_ms;
+    sqlite3_busy_handler(q->db, busy_wait, q);
     int64_t dummy;
     /* journal_mode answers with the mode in force: anything but wal means
      * the file cannot be shared safely (e.g. a network file system) */
@@ -447,6 +463,12 @@ static int configure(sq_store *q, const hxe_store_opts *o, hxe_err *err)
     int rc = hxe__sq_exec(q, sql, err);
     if (!rc)
         rc = hxe__sq_exec(q, "PRAGMA foreign_keys = ON", err);
+    /* statement journals of the per-message savepoints stay in memory
+     * instead of a temporary file per batch; a 16 MiB page cache */
+    if (!rc)
+        rc = hxe__sq_exec(q, "PRAGMA temp_store = MEMORY", err);
+    if (!rc)
+        rc = hxe__sq_exec(q, "PRAGMA cache_size = -16384", err);
     if (!rc) {
         snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint = %d", o->wal_autocheckpoint);
         rc = query_int(q, sql, &dummy, err);

@@ -40,6 +40,7 @@ enum sq_stmt_id {
 typedef struct sq_store {
     hxe_store base;          /* first: callers see a hxe_store */
     sqlite3 *db;
+    int busy_timeout_ms;      /* for the busy handler (sqlite.c) */
     char *path;
     int explicit_tx;         /* inside hxe_store_begin .. commit */
     sqlite3_stmt *st[SQ_NSTMT];
