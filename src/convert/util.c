@@ -1,0 +1,353 @@
+/*
+ * util.c — the small tools every v2 -> FHIR map uses: components and
+ * repetitions of raw v2 values, decoded text as JSON strings, DTM ->
+ * dateTime, lookups in the generated IG tables (concept maps, table 0396
+ * coding systems), and jansson helpers.
+ */
+#include "convert/internal.h"
+
+#include <string.h>
+
+hxe_slice cv_comp(const hxe_hl7_msg *m, hxe_slice v, unsigned c)
+{
+    hxe_slice out = HXE_SLICE_EMPTY;
+    hxe_slice_piece(v, m->enc.cs, c, &out);
+    return out;
+}
+
+hxe_slice cv_sub(const hxe_hl7_msg *m, hxe_slice v, unsigned s)
+{
+    hxe_slice out = HXE_SLICE_EMPTY;
+    if (!m->enc.ss)
+        return s == 1 ? v : out;
+    hxe_slice_piece(v, m->enc.ss, s, &out);
+    return out;
+}
+
+hxe_slice cv_rep(const hxe_hl7_msg *m, hxe_slice v, unsigned r)
+{
+    hxe_slice out = HXE_SLICE_EMPTY;
+    if (!m->enc.rs)
+        return r == 1 ? v : out;
+    hxe_slice_piece(v, m->enc.rs, r, &out);
+    return out;
+}
+
+size_t cv_nrep(const hxe_hl7_msg *m, hxe_slice v)
+{
+    return m->enc.rs ? hxe_slice_count(v, m->enc.rs) : 1;
+}
+
+int cv_empty(hxe_slice v)
+{
+    for (size_t i = 0; i < v.n; i++)
+        if (v.p[i] != ' ')
+            return 0;
+    return 1;
+}
+
+static int text(const hxe_hl7_msg *m, hxe_slice raw, hxe_buf *b)
+{
+    if (cv_empty(raw) || (raw.n == 2 && raw.p[0] == '"' && raw.p[1] == '"'))
+        return -1;
+    if (hxe_hl7_unescape(m, raw, b, NULL) != 0 || !b->p)
+        return -1;
+    size_t s = 0, e = b->len;
+    while (s < e && (b->p[s] == ' ' || b->p[s] == '\t'))
+        s++;
+    while (e > s && (b->p[e - 1] == ' ' || b->p[e - 1] == '\t' || b->p[e - 1] == '\n'))
+        e--;
+    if (s == e)
+        return -1;
+    memmove(b->p, b->p + s, e - s);
+    hxe_buf_truncate(b, e - s);
+    return 0;
+}
+
+json_t *cv_jstr(const hxe_hl7_msg *m, hxe_slice raw)
+{
+    hxe_buf b = HXE_BUF_INIT;
+    json_t *j = NULL;
+    if (text(m, raw, &b) == 0)
+        j = json_stringn(b.p, b.len);
+    hxe_buf_free(&b);
+    return j;
+}
+
+size_t cv_cpy(const hxe_hl7_msg *m, hxe_slice raw, char *buf, size_t size)
+{
+    hxe_buf b = HXE_BUF_INIT;
+    size_t n = 0;
+    if (size == 0)
+        return 0;
+    if (text(m, raw, &b) == 0) {
+        n = b.len < size - 1 ? b.len : size - 1;
+        memcpy(buf, b.p, n);
+    }
+    buf[n] = 0;
+    hxe_buf_free(&b);
+    return n;
+}
+
+static int digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int num(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+int hxe_conv_datetime(const char *v, size_t n, const char *tz, char *out, size_t size)
+{
+    size_t i = 0, nd;
+    char zone[8] = "";
+    const char *frac = NULL;
+    size_t nfrac = 0;
+    if (size < 40)
+        return HXE_ETOOBIG;
+    while (n > 0 && v[n - 1] == ' ')
+        n--;
+    /* offset */
+    for (size_t k = 0; k < n; k++)
+        if (v[k] == '+' || v[k] == '-') {
+            if (n - k != 5 || !digits(v + k + 1, 4) || num(v + k + 1, 2) > 14 ||
+                num(v + k + 3, 2) > 59)
+                return HXE_EPARSE;
+            snprintf(zone, sizeof zone, "%c%.2s:%.2s", v[k], v + k + 1, v + k + 3);
+            n = k;
+            break;
+        }
+    for (nd = 0; nd < n && v[nd] != '.'; nd++)
+        ;
+    if (nd < n) {
+        frac = v + nd + 1;
+        nfrac = n - nd - 1;
+        if (nfrac == 0 || nfrac > 4 || !digits(frac, nfrac) || nd != 14)
+            return HXE_EPARSE;
+    }
+    if (!digits(v, nd) || (nd != 4 && nd != 6 && nd != 8 && nd != 10 && nd != 12 && nd != 14))
+        return HXE_EPARSE;
+    int y = num(v, 4), mo = nd >= 6 ? num(v + 4, 2) : 1, d = nd >= 8 ? num(v + 6, 2) : 1;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
+        return HXE_EPARSE;
+    i = (size_t)snprintf(out, size, "%.4s", v);
+    if (nd >= 6)
+        i += (size_t)snprintf(out + i, size - i, "-%.2s", v + 4);
+    if (nd >= 8)
+        i += (size_t)snprintf(out + i, size - i, "-%.2s", v + 6);
+    if (nd <= 8)
+        return 0;
+    int hh = num(v + 8, 2), mi = nd >= 12 ? num(v + 10, 2) : 0, ss = nd >= 14 ? num(v + 12, 2) : 0;
+    if (hh > 23 || mi > 59 || ss > 59)
+        return HXE_EPARSE;
+    if (!zone[0]) {
+        if (!tz)
+            return 1;
+        snprintf(zone, sizeof zone, "%s", tz);
+    }
+    i += (size_t)snprintf(out + i, size - i, "T%02d:%02d:%02d", hh, mi, ss);
+    if (frac)
+        i += (size_t)snprintf(out + i, size - i, ".%.*s", (int)nfrac, frac);
+    snprintf(out + i, size - i, "%s", strcmp(zone, "+00:00") == 0 ? "Z" : zone);
+    return 0;
+}
+
+json_t *cv_jdate(const hxe_hl7_msg *m, hxe_slice raw, const char *tz, int date_only)
+{
+    char in[64], out[48];
+    size_t n = cv_cpy(m, cv_comp(m, raw, 1), in, sizeof in);
+    if (n == 0)
+        return NULL;
+    if (date_only && n > 8)
+        n = 8;
+    int rc = hxe_conv_datetime(in, n, tz, out, sizeof out);
+    return rc >= 0 ? json_string(out) : NULL;
+}
+
+json_t *cv_jinstant(const hxe_hl7_msg *m, hxe_slice raw, const char *tz)
+{
+    json_t *j = cv_jdate(m, raw, tz, 0);
+    if (j && strlen(json_string_value(j)) < 20) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+void cv_set(json_t *o, const char *k, json_t *v)
+{
+    if (v)
+        json_object_set_new(o, k, v);
+}
+
+void cv_push(json_t *o, const char *k, json_t *v)
+{
+    if (!v)
+        return;
+    json_t *a = json_object_get(o, k);
+    if (!json_is_array(a)) {
+        a = json_array();
+        json_object_set_new(o, k, a);
+    }
+    json_array_append_new(a, v);
+}
+
+json_t *cv_coding(const char *system, const char *code, const char *display)
+{
+    json_t *c = json_object();
+    if (system && *system)
+        json_object_set_new(c, "system", json_string(system));
+    if (code && *code)
+        json_object_set_new(c, "code", json_string(code));
+    if (display && *display)
+        json_object_set_new(c, "display", json_string(display));
+    return c;
+}
+
+json_t *cv_cc1(const char *system, const char *code, const char *display)
+{
+    json_t *cc = json_object();
+    cv_push(cc, "coding", cv_coding(system, code, display));
+    return cc;
+}
+
+json_t *cv_ref(const char *url)
+{
+    if (!url || !*url)
+        return NULL;
+    return json_pack("{s:s}", "reference", url);
+}
+
+/* ---- generated tables ---- */
+int hxe_conv_vocab(const char *map, const char *v2, size_t n, const char **code,
+                   const char **display, const char **system)
+{
+    size_t lo = 0, hi = hxe_conv_vocab_count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const hxe_conv_vocab_row *r = &hxe_conv_vocab_rows[mid];
+        int c = strcmp(r->map, map);
+        if (c == 0) {
+            c = strncmp(r->v2, v2, n);
+            if (c == 0 && r->v2[n] != 0)
+                c = 1;
+        }
+        if (c == 0) {
+            if (code)
+                *code = r->code;
+            if (display)
+                *display = r->display;
+            if (system)
+                *system = r->system;
+            return 0;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return HXE_ENOTFOUND;
+}
+
+int hxe_conv_ig_maps(const char *map, const char *id)
+{
+    size_t lo = 0, hi = hxe_conv_field_count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const hxe_conv_field *r = &hxe_conv_field_rows[mid];
+        int c = strcmp(r->map, map);
+        if (c == 0)
+            c = strcmp(r->id, id);
+        if (c == 0)
+            return r->mapped;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+const char *hxe_conv_system_uri(const char *name, size_t n, char *buf, size_t size)
+{
+    char nm[32];
+    if (n == 0 || n >= sizeof nm || size < 48)
+        return NULL;
+    memcpy(nm, name, n);
+    nm[n] = 0;
+    /* HL7nnnn and HLnnnn: the v2 tables in terminology.hl7.org */
+    const char *d = NULL;
+    if (n == 7 && strncmp(nm, "HL7", 3) == 0)
+        d = nm + 3;
+    else if (n == 6 && strncmp(nm, "HL", 2) == 0)
+        d = nm + 2;
+    if (d && digits(d, 4)) {
+        snprintf(buf, size, V2_CS "%s", d);
+        return buf;
+    }
+    for (size_t i = 0; i < hxe_conv_codesys_count; i++)
+        if (strcmp(hxe_conv_codesys_rows[i].name, nm) == 0) {
+            snprintf(buf, size, "%s", hxe_conv_codesys_rows[i].uri);
+            return buf;
+        }
+    return NULL;
+}
+
+json_t *cv_vocab_cc(const hxe_hl7_msg *m, const char *map, hxe_slice cwe)
+{
+    char code[64];
+    const char *fc, *fd, *fs;
+    size_t n = cv_cpy(m, cv_comp(m, cwe, 1), code, sizeof code);
+    if (n && hxe_conv_vocab(map, code, n, &fc, &fd, &fs) == 0 && *fs) {
+        json_t *cc = hxe_conv_codeable(m, cwe);
+        json_t *a = json_object_get(cc, "coding");
+        if (!json_is_array(a)) {
+            a = json_array();
+            json_object_set_new(cc, "coding", a);
+        }
+        json_array_insert_new(a, 0, cv_coding(fs, fc, fd));
+        return cc;
+    }
+    return hxe_conv_codeable(m, cwe);
+}
+
+void cv_urlenc(const char *s, char *out, size_t size)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (; *s && o + 4 < size; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+            ch == '-' || ch == '.' || ch == '_' || ch == '~' || ch == ':' || ch == '/' || ch == '|') {
+            out[o++] = (char)ch;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[ch >> 4];
+            out[o++] = hex[ch & 15];
+        }
+    }
+    out[o] = 0;
+}
+
+int cv_ident_query(const json_t *ident, char *out, size_t size)
+{
+    const char *sys = json_string_value(json_object_get(ident, "system"));
+    const char *val = json_string_value(json_object_get(ident, "value"));
+    char es[200], ev[200];
+    if (!val || !sys)
+        return -1;
+    cv_urlenc(sys, es, sizeof es);
+    cv_urlenc(val, ev, sizeof ev);
+    snprintf(out, size, "identifier=%s|%s", es, ev);
+    return 0;
+}
