@@ -45,7 +45,8 @@ static json_t *hd_system(const hxe_hl7_msg *m, hxe_slice ns, hxe_slice uid, hxe_
         snprintf(out, sizeof out, "urn:oid:%s", u);
     else
         return NULL;
-    if (strchr(out, ' '))
+    /* a URI has no whitespace (tab and line breaks included) */
+    if (strpbrk(out, " \t\r\n"))
         return NULL;
     return json_string(out);
 }

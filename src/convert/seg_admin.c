@@ -36,8 +36,9 @@ static json_t *msh_party(cv *c, hxe_slice hd)
         else if (strstr(uid, "://"))
             snprintf(ep, sizeof ep, "%s", uid);
     }
-    if (ep[0])
-        json_object_set_new(p, "endpoint", json_string(ep));
+    json_t *e = ep[0] ? json_string(ep) : NULL; /* NULL for bytes not UTF-8 */
+    if (e)
+        json_object_set_new(p, "endpoint", e);
     else
         json_object_set_new(p, "_endpoint", endpoint_absent());
     return p;

@@ -52,6 +52,15 @@ static int text(const hxe_hl7_msg *m, hxe_slice raw, hxe_buf *b)
         return -1;
     if (hxe_hl7_unescape(m, raw, b, NULL) != 0 || !b->p)
         return -1;
+    /* FHIR strings hold no control characters but tab and line breaks:
+     * drop the others (a NUL would also cut the C string short) */
+    size_t w = 0;
+    for (size_t r = 0; r < b->len; r++) {
+        unsigned char ch = (unsigned char)b->p[r];
+        if (ch >= 0x20 || ch == '\t' || ch == '\n' || ch == '\r')
+            b->p[w++] = (char)ch;
+    }
+    hxe_buf_truncate(b, w);
     size_t s = 0, e = b->len;
     while (s < e && (b->p[s] == ' ' || b->p[s] == '\t'))
         s++;
@@ -184,16 +193,35 @@ json_t *cv_jinstant(const hxe_hl7_msg *m, hxe_slice raw, const char *tz)
     return j;
 }
 
+/* An empty object or array carries nothing and is invalid FHIR: the
+ * helpers below drop it (a value that could not be encoded, e.g. a code
+ * made only of control bytes, ends up that way). */
+static int json_blank(const json_t *v)
+{
+    return (json_is_object(v) && json_object_size(v) == 0) ||
+           (json_is_array(v) && json_array_size(v) == 0) ||
+           (json_is_string(v) && json_string_length(v) == 0);
+}
+
 void cv_set(json_t *o, const char *k, json_t *v)
 {
-    if (v)
-        json_object_set_new(o, k, v);
+    if (!v)
+        return;
+    if (json_blank(v)) {
+        json_decref(v);
+        return;
+    }
+    json_object_set_new(o, k, v);
 }
 
 void cv_push(json_t *o, const char *k, json_t *v)
 {
     if (!v)
         return;
+    if (json_blank(v)) {
+        json_decref(v);
+        return;
+    }
     json_t *a = json_object_get(o, k);
     if (!json_is_array(a)) {
         a = json_array();
@@ -202,15 +230,44 @@ void cv_push(json_t *o, const char *k, json_t *v)
     json_array_append_new(a, v);
 }
 
+static void cv_put_str(json_t *o, const char *k, const char *v)
+{
+    json_t *s = v && *v ? json_string(v) : NULL; /* NULL for invalid UTF-8 */
+    if (s)
+        json_object_set_new(o, k, s);
+}
+
+/* A FHIR code has no leading, trailing or repeated whitespace: runs of
+ * blanks and line breaks become one space. */
+static const char *code_norm(const char *code, char *buf, size_t size)
+{
+    size_t w = 0;
+    int space = 0;
+    for (const char *p = code ? code : ""; *p && w + 1 < size; p++) {
+        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+            space = w > 0;
+            continue;
+        }
+        if (space && w + 2 < size)
+            buf[w++] = ' ';
+        space = 0;
+        buf[w++] = *p;
+    }
+    buf[w] = '\0';
+    return buf;
+}
+
 json_t *cv_coding(const char *system, const char *code, const char *display)
 {
     json_t *c = json_object();
-    if (system && *system)
-        json_object_set_new(c, "system", json_string(system));
-    if (code && *code)
-        json_object_set_new(c, "code", json_string(code));
-    if (display && *display)
-        json_object_set_new(c, "display", json_string(display));
+    char nb[256];
+    cv_put_str(c, "system", system);
+    cv_put_str(c, "code", code_norm(code, nb, sizeof nb));
+    cv_put_str(c, "display", display);
+    if (!json_object_get(c, "code") && !json_object_get(c, "display")) {
+        json_decref(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -218,6 +275,10 @@ json_t *cv_cc1(const char *system, const char *code, const char *display)
 {
     json_t *cc = json_object();
     cv_push(cc, "coding", cv_coding(system, code, display));
+    if (json_blank(cc)) {
+        json_decref(cc);
+        return NULL;
+    }
     return cc;
 }
 
