@@ -2,7 +2,9 @@
  * x12_fuzzer.c — libFuzzer target for the X12 codec: the reader
  * (tokenizer and envelopes), the whole-file parse and its byte-for-byte
  * write, writing with other delimiters, loop parsing, validation and
- * JSON, on any bytes.
+ * JSON, the 999/TA1 builder (whose output must read back without
+ * envelope errors) and the matching of answers to sent sets, on any
+ * bytes.
  *
  * Built by `make fuzz` (clang, -fsanitize=fuzzer); replayed over the
  * committed corpus and every crash found so far by `make test`.
@@ -52,6 +54,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hxe_buf_truncate(&out, 0);
         (void)hxe_x12_write(f, &d, 1, &out, NULL);
     }
+
+    /* acknowledgments: what we write must read back as clean envelopes */
+    hxe_x12_ack_opts ao;
+    memset(&ao, 0, sizeof ao);
+    memcpy(ao.date, "20240103", 9);
+    memcpy(ao.time, "0915", 5);
+    ao.flags = size && (data[0] & 1) ? HXE_X12_ACK_COPY_BAD_DATA : 0;
+    hxe_x12_ack_seq seq = {1, 1, 1};
+    hxe_buf_truncate(&out, 0);
+    if (hxe_x12_acknowledge(p, size, &ao, &seq, &out, NULL, NULL) == 0 && out.len) {
+        hxe_issues ack_env = HXE_ISSUES_INIT;
+        hxe_x12_reader ar;
+        hxe_x12_reader_init(&ar, out.p, out.len, NULL, &ack_env);
+        while ((k = hxe_x12_reader_next(&ar, &a, &s, &is, NULL)) > 0) {
+            if (is.errors)
+                __builtin_trap();
+            hxe_arena_reset(&a);
+        }
+        if (k < 0 || ack_env.errors)
+            __builtin_trap();
+        hxe_issues_free(&ack_env);
+        /* the input as what we sent, the 999s as its answers */
+        hxe_x12_sent st = HXE_X12_SENT_INIT;
+        hxe_x12_answers an = HXE_X12_ANSWERS_INIT;
+        if (hxe_x12_sent_add_x12(&st, p, size, NULL) == 0)
+            (void)hxe_x12_match(&st, out.p, out.len, &an, NULL);
+        hxe_x12_answers_free(&an);
+        hxe_x12_sent_free(&st);
+    }
+
     hxe_buf_free(&out);
     hxe_issues_free(&env);
     hxe_issues_free(&is);

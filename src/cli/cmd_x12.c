@@ -1,5 +1,5 @@
 /*
- * cmd_x12.c — `hxe x12 parse|validate|to-json FILE|-`.
+ * cmd_x12.c — `hxe x12 parse|validate|to-json|from-json|ack FILE|-`.
  *
  * Every verb streams: the file is mapped (or standard input read), the
  * reader hands out one transaction set at a time, each in an arena that
@@ -15,9 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char hxe_cmd_x12_desc[] = "ASC X12 5010: parse, validate, to-json";
+const char hxe_cmd_x12_desc[] = "ASC X12 5010: parse, validate, to-json, from-json, ack";
 
-enum verb { V_PARSE, V_VALIDATE, V_JSON };
+enum verb { V_PARSE, V_VALIDATE, V_JSON, V_ACK, V_FROM_JSON };
 
 static const char *const help[] = {
     [V_PARSE] =
@@ -40,10 +40,33 @@ static const char *const help[] = {
         "Exit 0 when no errors were found, 1 otherwise, 2 on usage errors.\n",
     [V_JSON] =
         "usage: hxe x12 to-json FILE|-\n"
-        "Prints each transaction set as one line of JSON: envelope facts and the\n"
-        "loop tree (loop ids such as 2000A and 2300, segments with their\n"
-        "position, elements keyed NM109; composites and repetitions as arrays).\n"
-        "Exit 0 when every set was read, 1 otherwise.\n",
+        "Prints the input as JSON lines in file order: envelope segments\n"
+        "({\"segment\":...}; the ISA line with its delimiters), each transaction set\n"
+        "as one object (envelope facts and the loop tree: loop ids such as 2000A\n"
+        "and 2300 with their TR3 names, segments with their position and TR3\n"
+        "name, elements keyed NM109 with their dictionary names; composites as\n"
+        "arrays, repetitions as {\"repeat\":[...]}), and bytes outside\n"
+        "interchanges ({\"raw\":...}). from-json turns it back into the same bytes.\n"
+        "Exit 0 when the input was read, 1 otherwise.\n",
+    [V_ACK] =
+        "usage: hxe x12 ack [--control-start N] [--snip N] [--copy-bad-data] FILE|-\n"
+        "Validates every set and prints the acknowledgments: per interchange a\n"
+        "TA1 when ISA14 asks for one or the envelope is in error, then (unless\n"
+        "the TA1 rejects the interchange) one 999 (005010X231A1) interchange per\n"
+        "functional group: AK2 per set, IK3/IK4 per problem, IK5, AK9.\n"
+        "--control-start N: the first ISA13, GS06 and ST02 written (default 1);\n"
+        "each answer takes the next. --snip N: validation depth (1-5, default\n"
+        "all). --copy-bad-data: write IK404 (a copy of the bad value; left out\n"
+        "by default because it may be patient data).\n"
+        "Exit 0 when every set is accepted, 1 when any is rejected or an\n"
+        "interchange is, 2 on usage errors.\n",
+    [V_FROM_JSON] =
+        "usage: hxe x12 from-json FILE|-\n"
+        "Reads the JSON lines to-json writes and prints the X12 they describe:\n"
+        "byte for byte the file to-json read. Elements may be edited; a value\n"
+        "holding a delimiter is refused (X12 has no escape).\n"
+        "Exit 0 when written, 1 when the JSON cannot be turned into X12, 2 on\n"
+        "usage errors.\n",
 };
 
 struct input {
@@ -87,6 +110,63 @@ static void close_input(struct input *in)
     if (in->map)
         munmap(in->map, in->n);
     hxe_buf_free(&in->buf);
+}
+
+static int run_ack(const char *file, unsigned long long start, int snip, unsigned flags)
+{
+    struct input in;
+    if (open_input(&in, file))
+        return HXE_EXIT_USAGE;
+    hxe_x12_ack_opts o;
+    memset(&o, 0, sizeof o);
+    o.newline = 1;
+    o.snip = snip;
+    o.flags = flags;
+    hxe_x12_ack_seq seq = {start, start, start};
+    hxe_buf out = HXE_BUF_INIT;
+    hxe_x12_ack_summary sum;
+    hxe_err err = {0};
+    int rc = hxe_x12_acknowledge(in.p, in.n, &o, &seq, &out, &sum, &err);
+    fwrite(out.p ? out.p : "", 1, out.len, stdout);
+    hxe_buf_free(&out);
+    close_input(&in);
+    if (rc) {
+        fprintf(stderr, "hxe x12 ack: %s\n", err.msg);
+        return HXE_EXIT_INVALID;
+    }
+    fprintf(stderr, "%zu set(s) in %zu group(s): %zu accepted; %zu TA1 (%zu rejecting)\n",
+            sum.sets, sum.groups, sum.sets_accepted, sum.ta1, sum.ta1_rejected);
+    return (sum.sets_accepted < sum.sets || sum.ta1_rejected) ? HXE_EXIT_INVALID : HXE_EXIT_OK;
+}
+
+static int write_stdout(void *data, const char *p, size_t n)
+{
+    (void)data;
+    return fwrite(p, 1, n, stdout) == n ? 0 : -1;
+}
+
+static int run_json(const char *file, int from)
+{
+    struct input in;
+    if (open_input(&in, file))
+        return HXE_EXIT_USAGE;
+    hxe_err err = {0};
+    int rc;
+    if (from) {
+        hxe_buf out = HXE_BUF_INIT;
+        rc = hxe_x12_from_json(in.p, in.n, &out, &err);
+        if (!rc)
+            fwrite(out.p ? out.p : "", 1, out.len, stdout);
+        hxe_buf_free(&out);
+    } else {
+        rc = hxe_x12_to_json_lines(in.p, in.n, NULL, write_stdout, NULL, &err);
+    }
+    close_input(&in);
+    if (rc) {
+        fprintf(stderr, "hxe x12 %s: %s\n", from ? "from-json" : "to-json", err.msg);
+        return HXE_EXIT_INVALID;
+    }
+    return HXE_EXIT_OK;
 }
 
 static void print_issues(FILE *f, const char *where, const hxe_issues *is, size_t from)
@@ -135,7 +215,7 @@ int hxe_cmd_x12(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         FILE *f = argc < 2 ? stderr : stdout;
-        fprintf(f, "usage: hxe x12 parse|validate|to-json [OPTIONS] FILE|-\n\n");
+        fprintf(f, "usage: hxe x12 parse|validate|to-json|from-json|ack [OPTIONS] FILE|-\n\n");
         for (size_t i = 0; i < sizeof help / sizeof help[0]; i++)
             fprintf(f, "%s\n", help[i]);
         return argc < 2 ? HXE_EXIT_USAGE : HXE_EXIT_OK;
@@ -147,17 +227,35 @@ int hxe_cmd_x12(int argc, char **argv)
         verb = V_VALIDATE;
     else if (!strcmp(argv[1], "to-json"))
         verb = V_JSON;
+    else if (!strcmp(argv[1], "ack"))
+        verb = V_ACK;
+    else if (!strcmp(argv[1], "from-json"))
+        verb = V_FROM_JSON;
     else {
-        fprintf(stderr, "hxe x12: unknown verb '%s' (parse, validate, to-json)\n", argv[1]);
+        fprintf(stderr, "hxe x12: unknown verb '%s' (parse, validate, to-json, from-json, ack)\n",
+                argv[1]);
         return HXE_EXIT_USAGE;
     }
     int snip = 0, json = 0;
+    unsigned long long start = 1;
+    unsigned flags = 0;
     const char *file = NULL;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(help[verb], stdout);
             return HXE_EXIT_OK;
-        } else if (verb == V_VALIDATE && !strcmp(argv[i], "--snip") && i + 1 < argc) {
+        } else if (verb == V_ACK && !strcmp(argv[i], "--control-start") && i + 1 < argc) {
+            char *end;
+            unsigned long long v = strtoull(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 999999999ULL || argv[i][0] == '-') {
+                fprintf(stderr, "hxe x12: --control-start takes 1 to 999999999\n");
+                return HXE_EXIT_USAGE;
+            }
+            start = v;
+        } else if (verb == V_ACK && !strcmp(argv[i], "--copy-bad-data")) {
+            flags |= HXE_X12_ACK_COPY_BAD_DATA;
+        } else if ((verb == V_VALIDATE || verb == V_ACK) && !strcmp(argv[i], "--snip") &&
+                   i + 1 < argc) {
             char *end;
             long v = strtol(argv[++i], &end, 10);
             if (*end || v < 1 || v > 5) {
@@ -181,6 +279,10 @@ int hxe_cmd_x12(int argc, char **argv)
         fputs(help[verb], stderr);
         return HXE_EXIT_USAGE;
     }
+    if (verb == V_ACK)
+        return run_ack(file, start, snip, flags);
+    if (verb == V_JSON || verb == V_FROM_JSON)
+        return run_json(file, verb == V_FROM_JSON);
     struct input in;
     if (open_input(&in, file))
         return HXE_EXIT_USAGE;
@@ -228,9 +330,6 @@ int hxe_cmd_x12(int argc, char **argv)
             } else {
                 print_issues(stdout, where, &is, 0);
             }
-        } else if (verb == V_JSON) {
-            rc = hxe_x12_set_to_json(s, &out);
-            rc = rc ? rc : hxe_buf_putc(&out, '\n');
         } else {
             print_issues(stderr, where, &is, 0);
             rc = hxe_buf_printf(&out, "%s set %s guide %s segments %zu loops %zu\n", where, s->id,

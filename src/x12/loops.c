@@ -36,6 +36,7 @@ typedef struct lp {
     hxe_issues *is;
     frame st[X12T_MAX_DEPTH + 1];
     int depth;               /* index of the top frame */
+    int max_depth;           /* loops nested at most (opts.max_loop_depth) */
     size_t loop_cap;
     int failed;
 } lp;
@@ -144,8 +145,8 @@ static void close_top(lp *p, size_t pos)
 
 static int push(lp *p, const x12t_node *loop, uint32_t inst)
 {
-    if (p->depth + 1 > X12T_MAX_DEPTH)
-        return -1;
+    if (p->depth + 1 > X12T_MAX_DEPTH || p->depth + 1 > p->max_depth)
+        return -2;
     frame *f = &p->st[++p->depth];
     f->loop = loop;
     f->i = 0;
@@ -173,7 +174,15 @@ static void take(lp *p, int d, uint32_t j, size_t k, int bad_code, int out_of_or
                   "loop %s: occurs more than %u times in loop %s", X12T_STR(c->id), c->max,
                   loop_label(f->loop));
         int inst = add_loop(p, c, f->inst, (uint32_t)k);
-        if (inst < 0 || push(p, c, (uint32_t)inst) < 0) {
+        int pr = inst < 0 ? -1 : push(p, c, (uint32_t)inst);
+        if (pr == -2) {
+            issue(p, HXE_X12_SEG_UNEXPECTED, g->id, k + 1, 0,
+                  "loop %s: nests deeper than the limit of %d loops", X12T_STR(c->id),
+                  p->max_depth);
+            p->failed = 2;
+            return;
+        }
+        if (pr < 0) {
             p->failed = 1;
             return;
         }
@@ -291,7 +300,8 @@ static void place(lp *p, size_t k)
 int hxe_x12_parse_loops(hxe_x12_set *s, hxe_arena *a, const hxe_x12_opts *opts,
                         hxe_issues *issues)
 {
-    (void)opts;
+    hxe_x12_opts o;
+    x12__opts(&o, opts);
     s->loops = NULL;
     s->nloops = 0;
     s->schema = NULL;
@@ -313,6 +323,7 @@ int hxe_x12_parse_loops(hxe_x12_set *s, hxe_arena *a, const hxe_x12_opts *opts,
     p.a = a;
     p.is = issues;
     p.depth = -1;
+    p.max_depth = o.max_loop_depth > X12T_MAX_DEPTH ? X12T_MAX_DEPTH : (int)o.max_loop_depth;
     s->seg_node = hxe_arena_calloc(a, s->nseg * sizeof *s->seg_node);
     const x12t_node *root = &x12t_nodes[sch->root];
     if (!s->seg_node || add_loop(&p, root, 0, 0) < 0 || push(&p, root, 0) < 0)
@@ -323,8 +334,16 @@ int hxe_x12_parse_loops(hxe_x12_set *s, hxe_arena *a, const hxe_x12_opts *opts,
     s->seg_node[0] = (uint32_t)(child(root, 0) - x12t_nodes) + 1;
     for (size_t k = 1; k < s->nseg && !p.failed; k++)
         place(&p, k);
-    if (p.failed)
-        return HXE_ENOMEM;
+    if (p.failed) {
+        /* no half tree: the set stays usable as flat segments */
+        for (size_t k = 0; k < s->nseg; k++)
+            s->segs[k].loop = 0;
+        s->loops = NULL;
+        s->nloops = 0;
+        s->schema = NULL;
+        s->seg_node = NULL;
+        return p.failed == 2 ? HXE_ETOOBIG : HXE_ENOMEM;
+    }
     while (p.depth >= 0)
         close_top(&p, s->nseg);
     /* loop extents: each loop runs to its last descendant's segment */

@@ -435,6 +435,17 @@ static int read_set(hxe_x12_reader *r, hxe_arena *a, const hxe_x12_seg *st, hxe_
         if (s.n > r->opts.max_segment)
             return hxe_err_set(err, HXE_ETOOBIG, "segment %zu of set %s: %u bytes, over the limit of %zu",
                                n + 1, set->control, s.n, r->opts.max_segment);
+        /* a segment of fewer bytes cannot have more elements: count only
+         * when it could be over */
+        if (s.n > r->opts.max_elements) {
+            unsigned ne = 0;
+            for (const char *q = s.p, *e = s.p + s.n; (q = memchr(q, d->es, (size_t)(e - q)));
+                 q++)
+                if (++ne > r->opts.max_elements)
+                    return hxe_err_set(err, HXE_ETOOBIG,
+                                       "segment %zu of set %s: more than %u elements, over the limit",
+                                       n + 1, set->control, r->opts.max_elements);
+        }
         if (n >= r->opts.max_set_segs)
             return hxe_err_set(err, HXE_ETOOBIG, "transaction set over the limit of %zu segments",
                                r->opts.max_set_segs);

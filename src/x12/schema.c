@@ -5,6 +5,8 @@
 #include "x12/internal.h"
 #include "x12/schema.h"
 
+#include <pthread.h>
+
 const x12t_seg *x12t_find_seg(const char *id)
 {
     size_t lo = 0, hi = x12t_nsegs;
@@ -78,28 +80,35 @@ int x12t_qual_ok(const x12t_qual *q, const char *s, size_t n)
     return 0;
 }
 
+/* The list is built once, under pthread_once: callers on several threads
+ * may ask for it at the same time. */
+static const char *schema_list[64];
+static char schema_names[64][48];
+static pthread_once_t schema_once = PTHREAD_ONCE_INIT;
+
+static void build_schema_list(void)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < x12t_nsets && k < 63; i++, k++) {
+        const x12t_set *s = &x12t_sets[i];
+        size_t n = strlen(s->id);
+        memcpy(schema_names[k], s->id, n);
+        schema_names[k][n] = ' ';
+        const char *g = X12T_STR(s->guide);
+        size_t gn = strlen(g);
+        if (gn > sizeof schema_names[k] - n - 2)
+            gn = sizeof schema_names[k] - n - 2;
+        memcpy(schema_names[k] + n + 1, g, gn);
+        schema_names[k][n + 1 + gn] = '\0';
+        schema_list[k] = schema_names[k];
+    }
+    schema_list[k] = NULL;
+}
+
 const char *const *hxe_x12_schemas(void)
 {
-    static const char *list[64];
-    static char names[64][48];
-    if (!list[0]) {
-        size_t k = 0;
-        for (size_t i = 0; i < x12t_nsets && k < 63; i++, k++) {
-            const x12t_set *s = &x12t_sets[i];
-            size_t n = strlen(s->id);
-            memcpy(names[k], s->id, n);
-            names[k][n] = ' ';
-            const char *g = X12T_STR(s->guide);
-            size_t gn = strlen(g);
-            if (gn > sizeof names[k] - n - 2)
-                gn = sizeof names[k] - n - 2;
-            memcpy(names[k] + n + 1, g, gn);
-            names[k][n + 1 + gn] = '\0';
-            list[k] = names[k];
-        }
-        list[k] = NULL;
-    }
-    return list;
+    pthread_once(&schema_once, build_schema_list);
+    return schema_list;
 }
 
 const char *hxe_x12_element_name(const char *seg, unsigned e)

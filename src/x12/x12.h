@@ -2,7 +2,9 @@
  * x12.h — the ASC X12 5010 codec: delimiters from the ISA, envelopes
  * (ISA/IEA, GS/GE, ST/SE) checked, a reader that hands out one
  * transaction set at a time, schema-driven loop parsing, validation by
- * WEDI SNIP type, and writing with any delimiters.
+ * WEDI SNIP type, writing with any delimiters, JSON both ways, the 999
+ * and TA1 we send, and matching the 999, TA1 and 277CA we receive to
+ * what we sent.
  *
  * The parse is an index into the caller's buffer: segments point into it,
  * so the buffer must outlive everything built from it. What the codec
@@ -345,9 +347,193 @@ int hxe_x12_validate(const hxe_x12_set *s, const hxe_x12_validate_opts *opts,
 
 /* ---- JSON ----
  * {"interchange":{...},"group":{...},"set":"837","control":"...",
- *  "guide":"...","loops":[{"loop":"2000A","name":"...","segments":[
- *  {"id":"HL","pos":3,"elements":[...]}], "loops":[...]}]}
- * Elements are strings; composites and repetitions are arrays. */
+ *  "guide":"...","content":[{"loop":"2000A","name":"...","content":[
+ *  {"id":"HL","pos":3,"name":"...","elements":{"HL01":"1",...},
+ *   "names":{"HL01":"Hierarchical ID Number",...}}, ...]}]}
+ * (a set without a loop tree: "segments":[...] instead of "content").
+ * Elements are strings; composites arrays of components; repeated
+ * elements {"repeat":[...]}. Empty elements are left out; "count" gives
+ * the element count when trailing ones are empty, "tail" the bytes
+ * after the segment text when they are not just the terminator. */
 int hxe_x12_set_to_json(const hxe_x12_set *s, hxe_buf *out);
+
+/* A whole input as JSON lines in file order, each handed to write (one
+ * line per call; a non-zero return stops with HXE_EIO): envelope and
+ * other segments outside sets as {"segment":{...}} (an ISA line also has
+ * "delimiters":{"element","repetition","component","segment"}), each set
+ * as hxe_x12_set_to_json writes it, bytes outside interchanges (a BOM,
+ * blank lines, junk) as {"raw":"..."}. Returns 0, an HXE_E* code, or
+ * HXE_EPARSE when there is no interchange. */
+int hxe_x12_to_json_lines(const char *buf, size_t len, const hxe_x12_opts *opts,
+                          int (*write)(void *data, const char *p, size_t n), void *data,
+                          hxe_err *err);
+/* JSON lines as hxe_x12_to_json_lines writes them back to X12: byte for
+ * byte the input they came from when it was valid UTF-8. Elements are
+ * written with the delimiters of the last ISA line (* ^ : ~ before any);
+ * a value holding one of them is refused with HXE_EINVAL naming the
+ * line and element. Returns 0, or HXE_EPARSE / HXE_EINVAL / HXE_ETOOBIG
+ * with err naming the line. */
+int hxe_x12_from_json(const char *json, size_t len, hxe_buf *out, hxe_err *err);
+
+/* ---- acknowledgments: the 999 and TA1 we send (ack.c, ack_file.c) ----
+ * A hxe_x12_ack gathers the answer to one functional group: one AK2 ..
+ * IK5 per set from the set's issues (IK3 per segment problem, IK4 per
+ * element problem, the 2100 CTX naming the claim (CLM01, 835 CLP01) a
+ * problem sits in), then AK9 from the counts. Control numbers come from
+ * the caller's sequence and advance as they are used. The 999's ISA and
+ * GS swap sender and receiver of the group answered.
+ *
+ * IK404 (copy of the bad data) is left out unless
+ * HXE_X12_ACK_COPY_BAD_DATA is set: a value in error may be patient data.
+ * With the flag it is written for codes that name a present value, at
+ * most 99 characters, and never when it holds a delimiter of the 999. */
+typedef struct hxe_x12_ack_seq {
+    uint64_t isa13;   /* next ISA13; 0 is taken as 1; wraps after 999999999 */
+    uint64_t gs06;    /* next GS06 */
+    uint64_t st02;    /* next ST02 (written with at least 4 digits) */
+} hxe_x12_ack_seq;
+
+#define HXE_X12_ACK_COPY_BAD_DATA 1u
+
+typedef struct hxe_x12_ack_opts {
+    hxe_x12_delims d;     /* of the acknowledgment; all zero: * ^ : ~ */
+    int newline;          /* 1: \n after every terminator */
+    unsigned flags;       /* HXE_X12_ACK_* */
+    char date[9];         /* CCYYMMDD of the acknowledgment; "" = today (UTC) */
+    char time[5];         /* HHMM; "" = now (UTC) */
+    int snip;             /* hxe_x12_acknowledge: validation depth (0 = all) */
+    hxe_x12_opts read;    /* hxe_x12_acknowledge: reader limits */
+} hxe_x12_ack_opts;
+
+typedef struct hxe_x12_ack {
+    /* private: use the functions */
+    hxe_x12_ack_opts o;
+    hxe_x12_interchange isa;   /* of the group answered */
+    hxe_x12_group gs;
+    hxe_buf body;              /* AK2 .. IK5 of every set so far */
+    size_t nseg;               /* segments in body */
+    size_t received, accepted, noted;  /* noted: accepted with errors (IK5 E) */
+    long long included;        /* GE01; -1 = the count received */
+    uint16_t codes[5];         /* AK905 codes (HXE_X12_GRP + n) */
+    unsigned ncodes;
+    int failed;                /* an append failed: finish reports it */
+} hxe_x12_ack;
+
+/* Starts the answer to the group gs of interchange isa (opts may be NULL). */
+void hxe_x12_ack_init(hxe_x12_ack *k, const hxe_x12_interchange *isa,
+                      const hxe_x12_group *gs, const hxe_x12_ack_opts *opts);
+/* Adds the answer to one set from its issues (envelope, loops and
+ * validation issues together). Returns the IK501 written ('A', 'E' or
+ * 'R'), or HXE_ENOMEM / HXE_ETOOBIG. */
+int hxe_x12_ack_set(hxe_x12_ack *k, const hxe_x12_set *s, const hxe_issues *issues);
+/* A group-level problem (an AK905 code, HXE_X12_GRP + n): the group is
+ * rejected (AK901 R). GE01 as read, when there was a GE. */
+void hxe_x12_ack_group_code(hxe_x12_ack *k, int code);
+void hxe_x12_ack_included(hxe_x12_ack *k, long long ge01);
+/* AK901 as it stands: 'A', 'E', 'P' or 'R'. */
+char hxe_x12_ack_status(const hxe_x12_ack *k);
+/* Appends the 999 as a whole interchange (ISA GS ST .. SE GE IEA). */
+int hxe_x12_ack_finish(hxe_x12_ack *k, hxe_x12_ack_seq *seq, hxe_buf *out);
+void hxe_x12_ack_free(hxe_x12_ack *k);
+
+/* The TA1 an interchange's own issues (TA105 level, the n issues at v)
+ * call for: *ack 'A', 'E' or 'R', *code the TA105 (HXE_X12_TA1 + n; just
+ * HXE_X12_TA1 for 000). Returns 1 when a TA1 is due: always when there
+ * are interchange errors, else when ISA14 asks for one. E is used for a
+ * repeated ISA13 and a wrong IEA01 count (the content is readable), R
+ * for the rest. */
+int hxe_x12_ta1_status(const hxe_x12_interchange *isa, const hxe_issue *v, size_t n,
+                       char *ack, int *code);
+/* Appends ISA TA1 IEA answering isa (sender and receiver swapped). */
+int hxe_x12_ta1_write(const hxe_x12_interchange *isa, char ack, int code,
+                      const hxe_x12_ack_opts *opts, hxe_x12_ack_seq *seq, hxe_buf *out);
+
+typedef struct hxe_x12_ack_summary {
+    size_t interchanges, groups, sets;
+    size_t sets_accepted;      /* IK501 A or E */
+    size_t ta1, ta1_rejected;  /* TA1s written, with TA104 R */
+} hxe_x12_ack_summary;
+
+/* Reads a whole buffer, validates every set (opts->snip) and appends the
+ * answers in order: per interchange, the TA1 when one is due, then (unless
+ * the TA1 rejects the interchange) one 999 interchange per group. Sets
+ * outside a group and interchanges whose ISA cannot be read at all get
+ * no answer. sum may be NULL. Returns 0, or HXE_ENOMEM / HXE_ETOOBIG
+ * (err says where), or HXE_EPARSE when the input holds no interchange. */
+int hxe_x12_acknowledge(const char *buf, size_t len, const hxe_x12_ack_opts *opts,
+                        hxe_x12_ack_seq *seq, hxe_buf *out, hxe_x12_ack_summary *sum,
+                        hxe_err *err);
+
+/* ---- answers we receive: 999, TA1 and 277CA matched to what we sent
+ * (match.c) ----
+ * The caller indexes the sets it sent (interchange, group and set control
+ * numbers, and for claims their CLM01s); hxe_x12_match reads a buffer of
+ * responses and lists one answer per set or claim answered. */
+typedef struct hxe_x12_sent_set {
+    char interchange[10];      /* ISA13 */
+    char group[10];            /* GS06 */
+    char control[10];          /* ST02 */
+    char id[4];                /* ST01 */
+    void *data;                /* the caller's */
+} hxe_x12_sent_set;
+
+typedef struct hxe_x12_sent_claim {
+    char id[39];               /* CLM01, the patient control number */
+    size_t set;                /* index in sets */
+} hxe_x12_sent_claim;
+
+typedef struct hxe_x12_sent {
+    hxe_x12_sent_set *sets;
+    size_t nsets, cap;
+    hxe_x12_sent_claim *claims;
+    size_t nclaims, claim_cap;
+    size_t max;                /* sets + claims at most; 0 = 10,000,000 */
+} hxe_x12_sent;
+
+#define HXE_X12_SENT_INIT {NULL, 0, 0, NULL, 0, 0, 0}
+/* Adds a set; returns its index (>= 0) or HXE_ENOMEM / HXE_ETOOBIG /
+ * HXE_EINVAL (a control number longer than 9). */
+int hxe_x12_sent_add(hxe_x12_sent *st, const char *interchange, const char *group,
+                     const char *control, const char *id, void *data);
+/* Adds a claim id of set index set. */
+int hxe_x12_sent_add_claim(hxe_x12_sent *st, size_t set, const char *clm01);
+/* Indexes every set of an X12 buffer we sent (and each 837's CLM01s). */
+int hxe_x12_sent_add_x12(hxe_x12_sent *st, const char *buf, size_t len, hxe_err *err);
+void hxe_x12_sent_free(hxe_x12_sent *st);
+
+enum hxe_x12_answer_kind {
+    HXE_X12_ANSWER_TA1 = 1,    /* an interchange acknowledgment */
+    HXE_X12_ANSWER_999 = 2,    /* an AK2 .. IK5 (or the group's AK9) */
+    HXE_X12_ANSWER_277CA = 3   /* a claim's status in a 277CA (2200D) */
+};
+
+typedef struct hxe_x12_answer {
+    int kind;                  /* enum hxe_x12_answer_kind */
+    size_t sent;               /* the set answered, (size_t)-1 when none matches */
+    char status;               /* TA104, IK501 (AK901 when the group is rejected
+                                  without AK2s); 277CA: 'A' accepted, 'R' rejected,
+                                  'E' other categories */
+    char interchange[10];      /* TA101 */
+    char group[10];            /* AK102 */
+    char control[10];          /* AK202 */
+    char claim[39];            /* 277CA: TRN02 of 2200D */
+    size_t first, n;           /* its problems: issues[first .. first+n) */
+} hxe_x12_answer;
+
+/* Problems are hxe_issues: IK3 -> code HXE_X12_SEG + n at loc.seg and
+ * seg_pos (text names the loop), IK4 -> HXE_X12_ELE + n at field, comp,
+ * rep, IK502 / AK905 / TA105 codes at their levels; a 277CA status is
+ * code 0 with STC01 (category:status codes, no values) in the text.
+ * IK404 and CTX values are never copied. */
+typedef struct hxe_x12_answers {
+    hxe_x12_answer *v;
+    size_t n, cap;
+    hxe_issues issues;
+} hxe_x12_answers;
+
+#define HXE_X12_ANSWERS_INIT {NULL, 0, 0, HXE_ISSUES_INIT}
+int hxe_x12_match(const hxe_x12_sent *st, const char *buf, size_t len, hxe_x12_answers *out,
+                  hxe_err *err);
+void hxe_x12_answers_free(hxe_x12_answers *a);
 
 #endif
