@@ -13,6 +13,20 @@ int hxe_json_str(hxe_buf *b, const char *s, size_t n)
     size_t run = 0; /* start of bytes that need no escaping */
     for (size_t i = 0; i < n && !rc; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            /* valid UTF-8 passes as is; any other byte becomes U+FFFD so
+             * the output is always valid JSON */
+            size_t seq = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+            if (seq <= n - i && hxe_utf8_check(s + i, seq) == seq) {
+                i += seq - 1;
+                continue;
+            }
+            rc = hxe_buf_append(b, s + run, i - run);
+            run = i + 1;
+            if (!rc)
+                rc = hxe_buf_append(b, "\\ufffd", 6);
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
             continue;
         rc = hxe_buf_append(b, s + run, i - run);

@@ -91,6 +91,10 @@ static void json_strings_and_utf8(void **state)
     hxe_buf b = HXE_BUF_INIT;
     assert_int_equal(hxe_json_str(&b, "a\"b\\c\n\x01\xc3\xa9", 9), 0);
     assert_string_equal(b.p, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\"");
+    hxe_buf_truncate(&b, 0);
+    /* bytes that are not UTF-8 never make invalid JSON */
+    assert_int_equal(hxe_json_str(&b, "M\xfcller \xe2\x82\xac \xc3", 12), 0);
+    assert_string_equal(b.p, "\"M\\ufffdller \xe2\x82\xac \\ufffd\"");
     hxe_buf_free(&b);
     assert_int_equal(hxe_utf8_check("ok\xc3\xa9", 4), 4);
     assert_int_equal(hxe_utf8_check("ab\xc3", 3), 2);         /* truncated */
