@@ -342,13 +342,20 @@ int hxe_hl7_parse(hxe_hl7_msg **out, hxe_arena *a, const char *buf, size_t len,
     hxe_err_clear(err);
     memcpy(m->segs[0].id, "MSH", 4);
 
+    uint32_t msh_seq = 1;
     for (size_t i = 1; i < m->nseg; i++) {
         hxe_hl7_seg *s = &m->segs[i];
         if (hl7__seg_id_ok(s->p, s->n, m->enc.fs)) {
             memcpy(s->id, s->p, 3);
             s->id[3] = '\0';
             if (memcmp(s->id, "MSH", 3) == 0 && issues) {
-                hxe_loc l = hl7__loc(m, i);
+                /* counted here: hl7__loc would rescan the segments for
+                 * every one of many MSH lines */
+                hxe_loc l = hxe_loc_none();
+                memcpy(l.seg, "MSH", 4);
+                l.seg_pos = (uint32_t)(i + 1);
+                l.seg_seq = ++msh_seq;
+                l.offset = s->offset;
                 hxe_issue *it = hxe_issues_add(issues, HXE_SEV_ERROR, HXE_HL7_ERR_SEGMENT_SEQUENCE, &l,
                                                "segment %zu: a second MSH; several messages must be read as a stream",
                                                i + 1);
