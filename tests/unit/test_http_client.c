@@ -9,6 +9,7 @@
  * server, a server signed by a CA the client does not trust (TLS error),
  * mutual TLS with and without a client certificate.
  */
+#include "helpers/loop_testutil.h"
 #include "helpers/testutil.h"
 #include "helpers/tls_testutil.h"
 #include "net/net.h"
@@ -31,17 +32,7 @@ static char dir[256];
 
 static uint64_t now_ms(void) { return uv_hrtime() / 1000000; }
 
-static int pump(int (*cond)(void *), void *arg, int timeout_ms)
-{
-    uint64_t end = now_ms() + (uint64_t)timeout_ms;
-    while (!cond || !cond(arg)) {
-        if (now_ms() > end)
-            return cond ? 0 : 1;
-        uv_run(&loop, UV_RUN_NOWAIT);
-        nanosleep(&(struct timespec){0, 200000}, NULL);
-    }
-    return 1;
-}
+#define pump(cond, arg, ms) tu_pump(&loop, (cond), (arg), (ms))
 
 /* ---- certificates (as in test_net_tls.c) ---- */
 static const char *path(const char *name)

@@ -8,6 +8,7 @@
  * peer leaving before its answer, bad answers refused, and the stop.
  * TLS is exercised with the HTTP client in test_http_client.c.
  */
+#include "helpers/loop_testutil.h"
 #include "helpers/testutil.h"
 #include "net/net.h"
 
@@ -29,17 +30,7 @@ static uv_loop_t loop;
 
 static uint64_t now_ms(void) { return uv_hrtime() / 1000000; }
 
-static int pump(int (*cond)(void *), void *arg, int timeout_ms)
-{
-    uint64_t end = now_ms() + (uint64_t)timeout_ms;
-    while (!cond || !cond(arg)) {
-        if (now_ms() > end)
-            return cond ? 0 : 1;
-        uv_run(&loop, UV_RUN_NOWAIT);
-        nanosleep(&(struct timespec){0, 200000}, NULL);
-    }
-    return 1;
-}
+#define pump(cond, arg, ms) tu_pump(&loop, (cond), (arg), (ms))
 
 /* ---- a pretend engine: keeps requests (copied), answers when told ---- */
 #define MAXREQ 256

@@ -7,6 +7,7 @@
  * idle timeout, a sender that trickles one byte at a time, the connection
  * limit and the graceful stop.
  */
+#include "helpers/loop_testutil.h"
 #include "helpers/testutil.h"
 #include "net/net.h"
 
@@ -27,17 +28,7 @@ static uv_loop_t loop;
 /* ---- the loop, stepped until a condition holds ---- */
 static uint64_t now_ms(void) { return uv_hrtime() / 1000000; }
 
-static int pump(int (*cond)(void *), void *arg, int timeout_ms)
-{
-    uint64_t end = now_ms() + (uint64_t)timeout_ms;
-    while (!cond || !cond(arg)) {
-        if (now_ms() > end)
-            return cond ? 0 : 1;
-        uv_run(&loop, UV_RUN_NOWAIT);
-        nanosleep(&(struct timespec){0, 200000}, NULL);
-    }
-    return 1;
-}
+#define pump(cond, arg, ms) tu_pump(&loop, (cond), (arg), (ms))
 
 /* ---- a pretend engine: keeps requests, answers when told ---- */
 #define MAXREQ 512

@@ -6,6 +6,7 @@
  * never matched to the next message), a lost connection, and reconnects
  * with doubling backoff against a listener that is down and comes back.
  */
+#include "helpers/loop_testutil.h"
 #include "helpers/testutil.h"
 #include "net/net.h"
 
@@ -20,17 +21,7 @@ static uv_loop_t loop;
 
 static uint64_t now_ms(void) { return uv_hrtime() / 1000000; }
 
-static int pump(int (*cond)(void *), void *arg, int timeout_ms)
-{
-    uint64_t end = now_ms() + (uint64_t)timeout_ms;
-    while (!cond || !cond(arg)) {
-        if (now_ms() > end)
-            return cond ? 0 : 1;
-        uv_run(&loop, UV_RUN_NOWAIT);
-        nanosleep(&(struct timespec){0, 200000}, NULL);
-    }
-    return 1;
-}
+#define pump(cond, arg, ms) tu_pump(&loop, (cond), (arg), (ms))
 
 /* ---- the engine behind the listener ---- */
 enum mode { ANSWER_LATER, ANSWER_NOW, NEVER, DISCARD };

@@ -6,6 +6,7 @@
  * CA refused, a server the client cannot verify (wrong CA, wrong name)
  * refused, plain bytes on a TLS port, and bad TLS configuration.
  */
+#include "helpers/loop_testutil.h"
 #include "helpers/testutil.h"
 #include "helpers/tls_testutil.h"
 #include "net/net.h"
@@ -30,19 +31,8 @@
 static uv_loop_t loop;
 static char dir[256];
 
-static uint64_t now_ms(void) { return uv_hrtime() / 1000000; }
 
-static int pump(int (*cond)(void *), void *arg, int timeout_ms)
-{
-    uint64_t end = now_ms() + (uint64_t)timeout_ms;
-    while (!cond || !cond(arg)) {
-        if (now_ms() > end)
-            return cond ? 0 : 1;
-        uv_run(&loop, UV_RUN_NOWAIT);
-        nanosleep(&(struct timespec){0, 200000}, NULL);
-    }
-    return 1;
-}
+#define pump(cond, arg, ms) tu_pump(&loop, (cond), (arg), (ms))
 
 /* ---- certificates ---- */
 static const char *path(const char *name)

@@ -494,15 +494,23 @@ size_t rt_sink_ids(rt_sink *s, char ***out)
     return n;
 }
 
-int rt_sink_wait(rt_sink *s, size_t n, int timeout_ms)
+/* Waits until count(obj) reaches n; 0, or -1 after timeout_ms. */
+static int wait_count(size_t (*count)(void *), void *obj, size_t n, int timeout_ms)
 {
     uint64_t end = rt_now_ms() + (uint64_t)timeout_ms;
-    while (rt_sink_count(s) < n) {
+    while (count(obj) < n) {
         if (rt_now_ms() > end)
             return -1;
         rt_sleep_ms(20);
     }
     return 0;
+}
+
+static size_t sink_count(void *s) { return rt_sink_count(s); }
+
+int rt_sink_wait(rt_sink *s, size_t n, int timeout_ms)
+{
+    return wait_count(sink_count, s, n, timeout_ms);
 }
 
 void rt_sink_stop(rt_sink *s)
@@ -837,15 +845,11 @@ int rt_hsink_get(rt_hsink *s, size_t i, rt_hreq *out)
     return rc;
 }
 
+static size_t hsink_count(void *s) { return rt_hsink_count(s); }
+
 int rt_hsink_wait(rt_hsink *s, size_t n, int timeout_ms)
 {
-    uint64_t end = rt_now_ms() + (uint64_t)timeout_ms;
-    while (rt_hsink_count(s) < n) {
-        if (rt_now_ms() > end)
-            return -1;
-        rt_sleep_ms(20);
-    }
-    return 0;
+    return wait_count(hsink_count, s, n, timeout_ms);
 }
 
 void rt_hsink_stop(rt_hsink *s)
