@@ -186,11 +186,15 @@ int hxe__sq_exec(sq_store *q, const char *sql, hxe_err *err)
 int hxe__sq_tx_begin(sq_store *q, int *own, hxe_err *err)
 {
     *own = sqlite3_get_autocommit(q->db);
+    if (!*own && q->base.no_savepoints)
+        return 0;   /* the caller's transaction is all-or-nothing */
     return hxe__sq_exec(q, *own ? "BEGIN IMMEDIATE" : "SAVEPOINT hxe_op", err);
 }
 
 int hxe__sq_tx_end(sq_store *q, int own, int rc, hxe_err *err)
 {
+    if (!own && q->base.no_savepoints)
+        return rc;
     if (own) {
         if (rc == 0 && (rc = hxe__sq_exec(q, "COMMIT", err)) == 0)
             return 0;

@@ -94,7 +94,7 @@ void hxe_store_opts_init(hxe_store_opts *o);
 typedef struct hxe_store_msg_in {
     const char *tenant;           /* required */
     const char *channel;          /* required */
-    const char *correlation_id;   /* NULL: the store makes a random UUID */
+    const char *correlation_id;   /* NULL: the store makes a UUID (v7) */
     int64_t received_at;          /* 0: now */
     const char *control_id;       /* MSH-10; may be NULL */
     const char *sender;           /* e.g. "MSH-3^MSH-4" values; may be NULL */
@@ -257,6 +257,11 @@ typedef struct hxe_store_ops {
 struct hxe_store {
     const hxe_store_ops *ops;
     hxe_store_opts opts;
+    /* Store-internal (the group-commit writer's fast path): inside an
+     * explicit transaction, calls skip their own savepoint, so a failed
+     * call may leave part of its work behind and the caller must roll the
+     * whole transaction back. */
+    int no_savepoints;
 };
 
 /* ---- opening ---- */
@@ -441,7 +446,8 @@ void hxe_store_writer_stats_get(hxe_store_writer *w, hxe_store_writer_stats *out
 
 /* ---- helpers ---- */
 
-/* A random (version 4) UUID from OpenSSL's RAND_bytes, NUL-terminated. */
+/* A time-ordered (version 7) UUID: the clock in ms, then 74 bits from
+ * OpenSSL's RAND_bytes; NUL-terminated. */
 int hxe_store_uuid(char out[HXE_STORE_UUID_LEN + 1], hxe_err *err);
 /* The clock, in milliseconds since the Unix epoch. */
 int64_t hxe_store_now_ms(void);

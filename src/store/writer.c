@@ -110,27 +110,51 @@ static witem *item_copy(const hxe_store_msg_in *in)
 
 /* ---- the thread ---- */
 
-static void write_batch(hxe_store_writer *w, witem *batch, size_t n)
+/* Writes every message of the batch in one transaction and commits.
+ * fast: without a savepoint per message (about a quarter of the writer's
+ * work); then any failure ends the attempt (returns 1) and the caller
+ * runs it again the careful way, where each message has its savepoint
+ * and one bad message fails alone. */
+static int write_all(hxe_store_writer *w, witem *batch, int fast)
 {
     hxe_err err = {0};
-    int rc = hxe_store_begin(w->conn, &err);
     witem *it;
+    int rc = hxe_store_begin(w->conn, &err);
     if (rc) {
         for (it = batch; it; it = it->next) {
             it->result.rc = rc;
             it->err = err;
         }
-    } else {
-        for (it = batch; it; it = it->next)
-            it->result.rc = hxe_store_msg_add(w->conn, &it->in, &it->result.ref, &it->err);
-        rc = hxe_store_commit(w->conn, &err);
-        /* a failed commit undoes the whole batch: every message fails */
-        for (it = batch; rc && it; it = it->next)
-            if (it->result.rc == 0) {
-                it->result.rc = rc;
-                it->err = err;
-            }
+        return rc;
     }
+    w->conn->no_savepoints = fast;
+    for (it = batch; it; it = it->next) {
+        hxe_err_clear(&it->err);
+        it->result.rc = hxe_store_msg_add(w->conn, &it->in, &it->result.ref, &it->err);
+        if (fast && it->result.rc)
+            break;
+    }
+    w->conn->no_savepoints = 0;
+    if (fast && it) {
+        hxe_store_rollback(w->conn);
+        return 1;
+    }
+    rc = hxe_store_commit(w->conn, &err);
+    /* a failed commit undoes the whole batch: every message fails */
+    for (it = batch; rc && it; it = it->next)
+        if (it->result.rc == 0) {
+            it->result.rc = rc;
+            it->err = err;
+        }
+    return rc;
+}
+
+static void write_batch(hxe_store_writer *w, witem *batch, size_t n)
+{
+    witem *it;
+    int rc = write_all(w, batch, 1);
+    if (rc == 1)
+        rc = write_all(w, batch, 0);
     uint64_t ok = 0, dup = 0, failed = 0;
     for (it = batch; it; it = it->next) {
         if (it->result.rc)

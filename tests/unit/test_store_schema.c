@@ -53,11 +53,20 @@ static void sql(const char *q)
     sqlite3_close(db);
 }
 
-static int is_uuid_v4(const char *s)
+/* A version 7 UUID whose time (its first 48 bits) is within a minute of
+ * the clock: ids made one after another sort in time order. */
+static int is_uuid_v7_now(const char *s)
 {
     if (strlen(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
         return 0;
-    if (s[14] != '4' || !strchr("89ab", s[19]))
+    if (s[14] != '7' || !strchr("89ab", s[19]))
+        return 0;
+    char hex[13];
+    memcpy(hex, s, 8);
+    memcpy(hex + 8, s + 9, 4);
+    hex[12] = 0;
+    int64_t ms = (int64_t)strtoull(hex, NULL, 16), now = hxe_store_now_ms();
+    if (ms > now || now - ms > 60000)
         return 0;
     for (int i = 0; i < 36; i++)
         if (i != 8 && i != 13 && i != 18 && i != 23 && !strchr("0123456789abcdef", s[i]))
@@ -162,10 +171,12 @@ static void message_round_trip(void **state)
     assert_int_equal(hxe_store_msg_add(s, &in, &r1, &err), 0);
     assert_true(r1.id > 0);
     assert_false(r1.duplicate);
-    assert_true(is_uuid_v4(r1.correlation_id));
+    assert_true(is_uuid_v7_now(r1.correlation_id));
     assert_int_equal(hxe_store_msg_add(s, &in, &r2, &err), 0);
     assert_true(r2.id > r1.id);
     assert_string_not_equal(r1.correlation_id, r2.correlation_id);
+    assert_true(is_uuid_v7_now(r2.correlation_id));
+    assert_true(strncmp(r1.correlation_id, r2.correlation_id, 13) <= 0);
 
     hxe_store_msg m;
     assert_int_equal(hxe_store_msg_get(s, "t1", r1.id, &a, &m, &err), 0);
