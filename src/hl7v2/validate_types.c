@@ -11,6 +11,7 @@
  * length is checked per repetition; components only when the field has
  * none (2.7.1 gives component lengths, not field lengths).
  */
+#include "hl7v2/internal.h"
 #include "hl7v2/validate.h"
 
 #include <string.h>
@@ -411,8 +412,25 @@ void hl7v_check_segment(const hl7v_ctx *c, size_t i)
     size_t nf = hxe_hl7_field_count(m, i);
     if (nf > c->max_fields)
         nf = c->max_fields;
+    /* fields from the first checked one on are consecutive pieces: walk
+     * them once instead of finding each from the segment's start */
+    const char *end = s->p + s->n, *next = NULL;
     for (unsigned f = header ? 3 : 1; f <= d->nfields; f++) {
-        hxe_slice v = f <= nf ? hxe_hl7_field(m, i, f) : HXE_SLICE_EMPTY;
+        hxe_slice v = HXE_SLICE_EMPTY;
+        if (f <= nf) {
+            const char *b, *e;
+            if (!next) {
+                next = end;
+                if (hl7__field_range(s, &m->enc, f, &b, &e)) {
+                    v = hxe_slice_of(b, (size_t)(e - b));
+                    next = e < end ? e + 1 : end;
+                }
+            } else if (next < end) {
+                e = memchr(next, m->enc.fs, (size_t)(end - next));
+                v = hxe_slice_of(next, (size_t)((e ? e : end) - next));
+                next = e ? e + 1 : end;
+            }
+        }
         check_field(c, i, f, &hxe_hl7d_elems[d->first + f - 1], v);
     }
 }
