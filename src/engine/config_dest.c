@@ -59,7 +59,7 @@ static int read_policies(cfg_ctx *c, const ynode *n, hxe_dest_conf *d)
                                         "multiplier", "jitter", NULL};
     static const char *const bkeys[] = {"failures", "open_for", NULL};
     static const char *const lkeys[] = {"per_second", "burst", NULL};
-    static const char *const qkeys[] = {"order", NULL};
+    static const char *const qkeys[] = {"order", "batch", NULL};
     int rc = 0;
     size_t mark;
     const ynode *q = hxe__cfg_get(n, "queue");
@@ -67,6 +67,8 @@ static int read_policies(cfg_ctx *c, const ynode *n, hxe_dest_conf *d)
         mark = hxe__cfg_push(c, "queue");
         if ((rc = hxe__cfg_map(c, q, qkeys)) == 0)
             rc = hxe__cfg_enum(c, q, "order", orders, &d->queue_order);
+        if (!rc)
+            rc = hxe__cfg_u32(c, q, "batch", 1, 64, &d->queue_batch);
         hxe__cfg_pop(c, mark);
         if (rc)
             return rc;

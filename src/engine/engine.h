@@ -337,6 +337,8 @@ typedef struct hxe_dest_conf {
     size_t channel_index;    /* resolved index into hxe_config.channels */
     /* every type */
     int queue_order;         /* enum hxe_queue_order */
+    uint32_t queue_batch;    /* deliveries claimed at once, sent in order;
+                                1..64, 0 = the runtime's delivery_batch */
     hxe_retry_conf retry;
     hxe_breaker_conf breaker;
     hxe_ratelimit_conf rate_limit;
@@ -475,6 +477,10 @@ typedef struct hxe_run_opts {
                                 default 1000 ms */
     size_t process_batch;    /* messages filtered/transformed per store
                                 transaction; default 64 */
+    size_t delivery_batch;   /* deliveries a destination claims at once, sent
+                                one after another in order (the next claim
+                                shares one store transaction with the
+                                outcomes of these); 1..64, default 32 */
     int store_sync_full;     /* queue bookkeeping (claims, marks) with fsync
                                 on every commit; default 0 (WAL NORMAL: a power
                                 loss may redo a delivery, never lose one).

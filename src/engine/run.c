@@ -29,6 +29,7 @@ void hxe_run_opts_init(hxe_run_opts *o)
     o->shutdown_ms = 10000;
     o->poll_ms = 1000;
     o->process_batch = 64;
+    o->delivery_batch = 32;
     o->store_sync_full = 0;
 }
 
@@ -284,6 +285,10 @@ int hxe_run_new(hxe_run **out, const hxe_config *cfg, const hxe_run_opts *opts, 
         r->opts.poll_ms = 1000;
     if (!r->opts.process_batch)
         r->opts.process_batch = 64;
+    if (!r->opts.delivery_batch)
+        r->opts.delivery_batch = 32;
+    if (r->opts.delivery_batch > RUN_DEST_BATCH_MAX)
+        r->opts.delivery_batch = RUN_DEST_BATCH_MAX;
     if (!r->opts.shutdown_ms)
         r->opts.shutdown_ms = 10000;
     hxe_arena_init(&r->scratch, 64 * 1024, 0);
@@ -409,8 +414,11 @@ static void run_teardown(hxe_run *r)
     hxe__run_store_free(r);
     for (size_t i = 0; i < r->nch; i++) {
         hxe_run_channel *ch = &r->ch[i];
-        for (size_t j = 0; j < ch->ndests; j++)
+        for (size_t j = 0; j < ch->ndests; j++) {
             hxe_arena_free(&ch->dests[j].arena);
+            hxe_arena_free(&ch->dests[j].marena);
+            hxe_free(ch->dests[j].sent);
+        }
         hxe_free(ch->dests);
         hxe_free(ch->dest_names);
         hxe_script_free(ch->filter_lua);

@@ -156,21 +156,31 @@ struct hxe_run_dest {
     int state;
     int scheduled;               /* timer armed */
     int64_t next_due;            /* earliest known retry time; 0 = none */
-    hxe_arena arena;             /* the delivery in flight */
-    run_delivery cur;
+    hxe_arena arena;             /* the claimed deliveries (ds) */
+    run_delivery cur;            /* ds[next], in flight */
     uint64_t sent_at;
-    /* store thread jobs: claim, then mark */
+    /* one store job at a time: settle what was attempted, then claim the
+     * next head of the queue (run_queue.c) */
     run_job job;
     int job_rc;
-    size_t claimed;
-    hxe_store_delivery *ds;
     hxe_err job_err;
-    int mark_kind;               /* 1 sent, 2 failed, 3 dead */
-    int64_t mark_now, mark_next;
-    const char *mark_resp;       /* in arena */
-    size_t mark_resp_len;
+    const char *job_where;       /* what failed: "settle" or "claim" */
+    size_t want;                 /* deliveries to claim (rate tokens taken) */
+    size_t claimed, next;        /* ds[0 .. claimed), ds[next] is in flight */
+    hxe_store_delivery *ds;
+    hxe_arena marena;            /* the responses kept until settled */
+    struct run_sent {
+        int64_t id, at;
+        const char *resp;        /* in marena; may be NULL */
+        size_t resp_len;
+    } *sent;                     /* RUN_DEST_BATCH_MAX */
+    size_t nsent;
+    int mark_kind;               /* the failed one: 0 none, 2 failed, 3 dead */
+    int64_t mark_id, mark_now, mark_next;
     char mark_reason[256];
 };
+
+#define RUN_DEST_BATCH_MAX 64    /* deliveries per claim; see hxe_run_opts */
 
 /* Wakes the worker soon (no-op while sending or stopping). */
 void hxe__run_dest_kick(hxe_run_dest *d);

@@ -117,11 +117,18 @@ static const char *const stmt_sql[SQ_NSTMT] = {
         " ORDER BY destination = '', id DESC LIMIT 1",
     /* ordered: the oldest unfinished delivery of the queue, only when it is
      * due and nothing is in flight (a sending one is then the oldest) */
+    /* the head of an ordered queue: the claim takes the leading rows that
+     * are due and stops at the first one in flight or waiting */
     [SQ_CLAIM_ORDERED] =
-        "UPDATE deliveries SET state = 'sending', updated_at = ?4 WHERE id ="
-        " (SELECT id FROM deliveries WHERE tenant = ?1 AND channel = ?2 AND destination = ?3"
-        "  AND state IN ('queued', 'sending', 'error') ORDER BY message_id, id LIMIT 1)"
-        " AND state IN ('queued', 'error') AND next_at <= ?4 RETURNING id",
+        "SELECT id, state = 'sending' OR next_at > ?4 FROM deliveries"
+        " WHERE tenant = ?1 AND channel = ?2 AND destination = ?3"
+        "  AND state IN ('queued', 'sending', 'error') ORDER BY message_id, id LIMIT ?5",
+    [SQ_CLAIM_ONE] =
+        "UPDATE deliveries SET state = 'sending', updated_at = ?2"
+        " WHERE id = ?1 AND state IN ('queued', 'error')",
+    [SQ_RELEASE] =
+        "UPDATE deliveries SET state = 'queued', updated_at = ?3"
+        " WHERE id = ?1 AND tenant = ?2 AND state = 'sending'",
     [SQ_CLAIM_UNORDERED] =
         "UPDATE deliveries SET state = 'sending', updated_at = ?4 WHERE id IN"
         " (SELECT id FROM deliveries WHERE tenant = ?1 AND channel = ?2 AND destination = ?3"
@@ -356,6 +363,7 @@ static const hxe_store_ops sq_ops = {
     .claim = hxe__sq_claim,
     .mark_sent = hxe__sq_mark_sent,
     .mark_failed = hxe__sq_mark_failed,
+    .release = hxe__sq_release,
     .prune = hxe__sq_prune,
     .dlq_list = hxe__sq_dlq_list,
     .dlq_act = hxe__sq_dlq_act,

@@ -34,6 +34,8 @@ enum sq_stmt_id {
     SQ_MARK_SENT,
     SQ_MARK_FAILED,
     SQ_MARK_DEAD,
+    SQ_CLAIM_ONE,
+    SQ_RELEASE,
     SQ_NSTMT
 };
 
@@ -123,6 +125,8 @@ int hxe__sq_claim(hxe_store *s, const hxe_store_queue *qu, int64_t now, size_t m
 int hxe__sq_mark_sent(hxe_store *s, const char *tenant, int64_t id, int64_t now,
                       const void *sent, size_t sent_len, const void *resp, size_t resp_len,
                       hxe_err *err);
+int hxe__sq_release(hxe_store *s, const char *tenant, const int64_t *ids, size_t n,
+                     int64_t now, hxe_err *err);
 int hxe__sq_mark_failed(hxe_store *s, const char *tenant, int64_t id, int64_t now,
                         int64_t next_at, int dead, const char *error, hxe_err *err);
 int hxe__sq_prune(hxe_store *s, const hxe_store_prune_rule *r, int64_t now,

@@ -112,14 +112,29 @@ int hxe__sq_claim(hxe_store *s, const hxe_store_queue *qu, int64_t now, size_t m
     hxe__sq_bind_text(st, 2, qu->channel, strlen(qu->channel));
     hxe__sq_bind_text(st, 3, qu->destination, strlen(qu->destination));
     sqlite3_bind_int64(st, 4, now);
-    if (!qu->ordered)
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)max);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)max);
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW && nids < max)
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && nids < max) {
+        /* ordered: the leading due rows; the first in flight or waiting
+         * for its retry holds back everything after it */
+        if (qu->ordered && sqlite3_column_int(st, 1))
+            break;
         ids[nids++] = sqlite3_column_int64(st, 0);
+    }
     if (step != SQLITE_DONE && step != SQLITE_ROW)
         rc = hxe__sq_fail(q, "claim", err);
     hxe__sq_done(st);
+    for (size_t i = 0; qu->ordered && i < nids && !rc; i++) {
+        if (!(st = hxe__sq_stmt(q, SQ_CLAIM_ONE, err))) {
+            rc = err ? err->code : HXE_EIO;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, ids[i]);
+        sqlite3_bind_int64(st, 2, now);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = hxe__sq_fail(q, "claim", err);
+        hxe__sq_done(st);
+    }
     for (size_t i = 0; i < nids && !rc; i++) {
         hxe_store_delivery *d = hxe__sq_vec_push(&v);
         if (!d) {
@@ -272,6 +287,32 @@ int hxe__sq_mark_sent(hxe_store *s, const char *tenant, int64_t id, int64_t now,
     }
     hxe_free(dest);
     return rc;
+}
+
+int hxe__sq_release(hxe_store *s, const char *tenant, const int64_t *ids, size_t n,
+                     int64_t now, hxe_err *err)
+{
+    sq_store *q = SQ(s);
+    int own, rc = hxe__sq_tx_begin(q, &own, err);
+    for (size_t i = 0; i < n && !rc; i++) {
+        sqlite3_stmt *st = hxe__sq_stmt(q, SQ_RELEASE, err);
+        if (!st) {
+            rc = err ? err->code : HXE_EIO;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, ids[i]);
+        hxe__sq_bind_text(st, 2, tenant, strlen(tenant));
+        sqlite3_bind_int64(st, 3, now);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            rc = hxe__sq_fail(q, "release delivery", err);
+        } else if (sqlite3_changes(q->db) == 0) {
+            hxe__sq_done(st);
+            rc = explain_state(q, tenant, ids[i], "sending", err);
+            break;
+        }
+        hxe__sq_done(st);
+    }
+    return hxe__sq_tx_end(q, own, rc, err);
 }
 
 int hxe__sq_mark_failed(hxe_store *s, const char *tenant, int64_t id, int64_t now,

@@ -435,8 +435,6 @@ int hxe_store_claim(hxe_store *s, const hxe_store_queue *q, int64_t now, size_t 
         return rc;
     if (max == 0)
         return hxe_err_set(err, HXE_EINVAL, "claim: max is 0");
-    if (q->ordered)
-        max = 1;
     return s->ops->claim(s, q, hxe__store_now(now), max, a, out, n, err);
 }
 
@@ -467,6 +465,20 @@ int hxe_store_mark_failed(hxe_store *s, const char *tenant, int64_t delivery_id,
         return rc;
     return s->ops->mark_failed(s, tenant, delivery_id, hxe__store_now(now), next_at, 0,
                                error, err);
+}
+
+int hxe_store_release(hxe_store *s, const char *tenant, const int64_t *ids, size_t n,
+                      int64_t now, hxe_err *err)
+{
+    int rc;
+    if ((rc = hxe__store_check_name(s, "tenant", tenant, err)))
+        return rc;
+    if (n && !ids)
+        return hxe_err_set(err, HXE_EINVAL, "release: no ids");
+    for (size_t i = 0; i < n; i++)
+        if ((rc = check_id(ids[i], "delivery", err)))
+            return rc;
+    return n ? s->ops->release(s, tenant, ids, n, hxe__store_now(now), err) : 0;
 }
 
 int hxe_store_mark_dead(hxe_store *s, const char *tenant, int64_t delivery_id,

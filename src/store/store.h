@@ -152,9 +152,10 @@ typedef struct hxe_store_event {
     const char *detail;           /* "" when none */
 } hxe_store_event;
 
-/* One destination queue. Ordered (FIFO) queues have at most one delivery
- * in flight, and a delivery waiting for its retry holds back the ones
- * after it; unordered queues hand out whatever is due, oldest first. */
+/* One destination queue. Ordered (FIFO) queues hand out their head in
+ * order and nothing more while any of it is in flight, and a delivery
+ * waiting for its retry holds back the ones after it; unordered queues
+ * hand out whatever is due, oldest first. */
 typedef struct hxe_store_queue {
     const char *tenant, *channel, *destination;
     int ordered;
@@ -241,6 +242,8 @@ typedef struct hxe_store_ops {
                      size_t resp_len, hxe_err *err);
     int (*mark_failed)(hxe_store *s, const char *tenant, int64_t id, int64_t now,
                        int64_t next_at, int dead, const char *error, hxe_err *err);
+    int (*release)(hxe_store *s, const char *tenant, const int64_t *ids, size_t n,
+                   int64_t now, hxe_err *err);
     int (*prune)(hxe_store *s, const hxe_store_prune_rule *r, int64_t now,
                  hxe_store_prune_result *out, hxe_err *err);
     int (*dlq_list)(hxe_store *s, const hxe_store_filter *f, int64_t after_id,
@@ -336,9 +339,12 @@ int hxe_store_deliveries_add(hxe_store *s, const char *tenant, int64_t msg_id,
 /* The message's deliveries, in destination order of creation. */
 int hxe_store_deliveries(hxe_store *s, const char *tenant, int64_t msg_id, hxe_arena *a,
                          hxe_store_delivery **out, size_t *n, hxe_err *err);
-/* Takes up to max due deliveries of a queue (1 when ordered), oldest
- * message first, moves them to `sending` and returns them with the content
- * to send. *n = 0 when nothing is due (or, ordered, one is in flight). */
+/* Takes up to max due deliveries of a queue, oldest message first, moves
+ * them to `sending` and returns them with the content to send. Ordered:
+ * the head of the queue, up to the first delivery in flight or waiting
+ * for its retry (the caller sends them one after another, in order, and
+ * stops at the first failure). *n = 0 when nothing is due (or, ordered,
+ * the head is in flight or waiting). */
 int hxe_store_claim(hxe_store *s, const hxe_store_queue *q, int64_t now, size_t max,
                     hxe_arena *a, hxe_store_delivery **out, size_t *n, hxe_err *err);
 /* sending -> sent; keeps the bytes sent and the response as content
@@ -346,6 +352,12 @@ int hxe_store_claim(hxe_store *s, const hxe_store_queue *q, int64_t now, size_t 
 int hxe_store_mark_sent(hxe_store *s, const char *tenant, int64_t delivery_id,
                         int64_t now, const void *sent, size_t sent_len,
                         const void *response, size_t response_len, hxe_err *err);
+/* sending -> queued, attempts and due time unchanged, no event: claimed
+ * deliveries that were not attempted (those after a failure in an ordered
+ * batch, or left when the engine stops). Each must be the tenant's and
+ * `sending`, or nothing changes (the error names the first that is not). */
+int hxe_store_release(hxe_store *s, const char *tenant, const int64_t *ids, size_t n,
+                      int64_t now, hxe_err *err);
 /* sending -> error: attempts + 1, due again at next_at; "failed" event. */
 int hxe_store_mark_failed(hxe_store *s, const char *tenant, int64_t delivery_id,
                           int64_t now, int64_t next_at, const char *error, hxe_err *err);

@@ -116,6 +116,7 @@ static const char FULL[] =
     "                multiplier: 3, jitter: equal}\n"
     "        circuit_breaker: {failures: 3, open_for: 1m}\n"
     "        rate_limit: {per_second: 2.5}\n"
+    "        queue: {order: fifo, batch: 1}\n"
     "      - name: api\n"
     "        type: http\n"
     "        url: https://api.example.org/hl7\n"
@@ -201,6 +202,7 @@ static void full_config(void **state)
     assert_int_equal(d->breaker.open_for_ms, 60000);
     assert_true(d->rate_limit.per_second == 2.5);
     assert_int_equal(d->rate_limit.burst, 3); /* ceil(per_second) by default */
+    assert_int_equal(d->queue_batch, 1);
 
     d = &ch->dests[1];
     assert_int_equal(d->type, HXE_DEST_HTTP);
@@ -213,6 +215,7 @@ static void full_config(void **state)
     assert_int_equal(d->retry.jitter, HXE_JITTER_FULL);
     assert_int_equal(d->breaker.failures, HXE_BREAKER_DEFAULT_FAILURES);
     assert_true(d->rate_limit.per_second == 0);
+    assert_int_equal(d->queue_batch, 0); /* the runtime's default */
 
     d = &ch->dests[2];
     assert_string_equal(d->dir, "/data/out");
@@ -442,6 +445,13 @@ static void bad_values(void **state)
                      "    destinations:\n"
                      "      - {name: out, type: file, path: /tmp}\n");
     assert_non_null(strstr(msg, "source.max_message: expected a size"));
+    msg = parse_fail(HEAD
+                     "  - name: a\n"
+                     "    tenant: acme\n"
+                     "    source: {type: mllp, port: 1}\n"
+                     "    destinations:\n"
+                     "      - {name: out, type: file, path: /tmp, queue: {batch: 65}}\n");
+    assert_non_null(strstr(msg, "destinations[0].queue.batch: expected a whole number from 1 to 64"));
     msg = parse_fail(HEAD MIN_CHANNEL("a", 1) "    validation: strict\n");
     assert_string_equal(msg, "test.yaml:10:17: channels[0].validation: expected one of: off, warn, error");
     msg = parse_fail(HEAD MIN_CHANNEL("a", 1) "    enabled: maybe\n");

@@ -1,6 +1,6 @@
 /*
- * test_store_queue.c — the destination queues: FIFO by receipt, one in
- * flight when ordered, the claim -> sent / failed / dead transitions and
+ * test_store_queue.c — the destination queues: FIFO by receipt, the head
+ * in flight when ordered (one or a batch, released when not attempted), the claim -> sent / failed / dead transitions and
  * their events, the content a claim hands out, queues kept apart, two
  * connections never claiming the same delivery, and recovery of deliveries
  * left `sending` when the store is reopened after a crash.
@@ -105,9 +105,9 @@ static void fifo_and_one_in_flight(void **state)
     for (int i = 0; i < 5; i++)
         ids[i] = add(s, i, lab, 1);
     hxe_store_delivery *d;
-    /* ordered: one at a time, in receipt order; nothing while one is in flight */
-    for (int i = 0; i < 5; i++) {
-        assert_int_equal(claim(s, "lab", 1, T0 + 100, 10, &a, &d), 1);
+    /* ordered, one at a time: in receipt order; nothing while one is in flight */
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(claim(s, "lab", 1, T0 + 100, 1, &a, &d), 1);
         assert_int_equal(d[0].message_id, ids[i]);
         assert_int_equal(d[0].state, HXE_STORE_SENDING);
         char want[16];
@@ -122,6 +122,30 @@ static void fifo_and_one_in_flight(void **state)
                          HXE_EINVAL);
         assert_int_equal(state_of(s, ids[i], "lab", NULL), HXE_STORE_SENT);
     }
+    /* ordered, a batch: the head of the queue in order, then nothing until
+     * all of it is settled; the ones not attempted go back as they were */
+    assert_int_equal(claim(s, "lab", 1, T0 + 100, 10, &a, &d), 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(d[i].message_id, ids[2 + i]);
+        assert_int_equal(d[i].state, HXE_STORE_SENDING);
+    }
+    int64_t head = d[0].id, rest[2] = {d[1].id, d[2].id};
+    assert_int_equal(claim(s, "lab", 1, T0 + 100, 10, &a, &d), 0);
+    assert_int_equal(hxe_store_mark_sent(s, "t1", head, T0 + 200, NULL, 0, NULL, 0, &err), 0);
+    assert_int_equal(claim(s, "lab", 1, T0 + 200, 10, &a, &d), 0);
+    assert_int_equal(hxe_store_release(s, "t1", rest, 2, T0 + 200, &err), 0);
+    uint32_t att = 9;
+    assert_int_equal(state_of(s, ids[3], "lab", &att), HXE_STORE_QUEUED);
+    assert_int_equal(att, 0);
+    /* only what is sending can be released, and only by its tenant */
+    assert_int_equal(hxe_store_release(s, "t1", rest, 1, T0 + 200, &err), HXE_EINVAL);
+    assert_int_equal(hxe_store_release(s, "t2", rest, 1, T0 + 200, &err), HXE_ENOTFOUND);
+    assert_int_equal(claim(s, "lab", 1, T0 + 300, 10, &a, &d), 2);
+    assert_int_equal(d[0].id, rest[0]);
+    assert_int_equal(d[1].id, rest[1]);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(hxe_store_mark_sent(s, "t1", rest[i], T0 + 300, NULL, 0, NULL, 0,
+                                             &err), 0);
     assert_int_equal(claim(s, "lab", 1, T0 + 300, 10, &a, &d), 0);
     /* unordered: many at once, oldest first */
     for (int i = 5; i < 12; i++)
@@ -169,6 +193,7 @@ static void failures_retries_and_dead_letters(void **state)
     assert_int_equal(att, 1);
     /* ordered: the failed head holds back the queue until it is due */
     assert_int_equal(claim(s, "lab", 1, T0 + 1000, 1, &a, &d), 0);
+    assert_int_equal(claim(s, "lab", 1, T0 + 1000, 10, &a, &d), 0);
     /* unordered: later deliveries go ahead */
     assert_int_equal(claim(s, "lab", 0, T0 + 1000, 5, &a, &d), 1);
     assert_int_equal(d[0].message_id, m2);
