@@ -184,7 +184,7 @@ int hxe__cfg_channel(cfg_ctx *c, const ynode *n, hxe_channel_conf *ch)
     const ynode *p = hxe__cfg_get(n, "pruning");
     if (p) {
         mark = hxe__cfg_push(c, "pruning");
-        rc = hxe__cfg_pruning(c, p, &ch->pruning);
+        rc = hxe__cfg_pruning(c, p, &ch->pruning, 0);
         hxe__cfg_pop(c, mark);
         if (rc)
             return rc;
@@ -234,15 +234,27 @@ out:
     return rc;
 }
 
-int hxe__cfg_pruning(cfg_ctx *c, const ynode *map, hxe_pruning_conf *p)
+int hxe__cfg_pruning(cfg_ctx *c, const ynode *map, hxe_pruning_conf *p, int store_level)
 {
     static const char *const keys[] = {"content_days", "metadata_days", NULL};
-    int rc = hxe__cfg_map(c, map, keys);
+    static const char *const store_keys_[] = {"content_days", "metadata_days", "interval", NULL};
+    int rc = hxe__cfg_map(c, map, store_level ? store_keys_ : keys);
     if (rc || (rc = hxe__cfg_u32(c, map, "content_days", 0, 36500, &p->content_days)) ||
         (rc = hxe__cfg_u32(c, map, "metadata_days", 0, 36500, &p->metadata_days)))
         return rc;
     if (p->metadata_days && (p->content_days == 0 || p->metadata_days < p->content_days))
         return hxe__cfg_fail(c, map, "metadata_days must be 0 (forever) or at least content_days");
+    const ynode *iv = hxe__cfg_get(map, "interval");
+    if (store_level && iv) {
+        if ((rc = hxe__cfg_duration(c, map, "interval", &p->interval_ms)))
+            return rc;
+        if (p->interval_ms < 1000) {
+            size_t mark = hxe__cfg_push(c, "interval");
+            rc = hxe__cfg_fail(c, iv, "at least 1s");
+            hxe__cfg_pop(c, mark);
+            return rc;
+        }
+    }
     return 0;
 }
 
@@ -273,7 +285,7 @@ static int read_store(cfg_ctx *c, const ynode *n, hxe_store_conf *s)
     const ynode *p = hxe__cfg_get(n, "pruning");
     if (p) {
         size_t m2 = hxe__cfg_push(c, "pruning");
-        rc = hxe__cfg_pruning(c, p, &s->pruning);
+        rc = hxe__cfg_pruning(c, p, &s->pruning, 1);
         hxe__cfg_pop(c, m2);
     }
 out:
@@ -365,6 +377,7 @@ static int parse_root(cfg_ctx *c, const ynode *root)
     cfg->store.group_commit_wait_ms = HXE_DEFAULT_GROUP_COMMIT_WAIT_MS;
     cfg->store.pruning.content_days = HXE_DEFAULT_CONTENT_DAYS;
     cfg->store.pruning.metadata_days = HXE_DEFAULT_METADATA_DAYS;
+    cfg->store.pruning.interval_ms = HXE_DEFAULT_PRUNE_INTERVAL_MS;
     cfg->log_level = HXE_LOG_INFO;
     if ((rc = read_store(c, hxe__cfg_get(root, "store"), &cfg->store)))
         return rc;

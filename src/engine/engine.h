@@ -276,6 +276,7 @@ enum hxe_queue_order { HXE_QUEUE_FIFO = 0 };
 #define HXE_DEFAULT_GROUP_COMMIT_BATCH 256
 #define HXE_DEFAULT_GROUP_COMMIT_WAIT_MS 2
 #define HXE_DEFAULT_CONTENT_DAYS 30
+#define HXE_DEFAULT_PRUNE_INTERVAL_MS 3600000ULL
 #define HXE_DEFAULT_METADATA_DAYS 365
 #define HXE_DEFAULT_FILENAME "{channel}-{id}.hl7"
 
@@ -290,6 +291,8 @@ typedef struct hxe_tls_conf {
 typedef struct hxe_pruning_conf {
     uint32_t content_days;   /* 0 = keep forever */
     uint32_t metadata_days;  /* 0 = keep forever; never less than content_days */
+    uint64_t interval_ms;    /* store level only: how often `hxe serve` prunes;
+                                default 1 h */
 } hxe_pruning_conf;
 
 typedef struct hxe_source_conf {

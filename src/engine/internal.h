@@ -86,7 +86,8 @@ int hxe__cfg_dest(cfg_ctx *c, const ynode *n, const hxe_channel_conf *ch, hxe_de
 int hxe__cfg_step(cfg_ctx *c, const ynode *n, const hxe_channel_conf *ch, int transformer,
                   hxe_step_conf *st);
 int hxe__cfg_tls(cfg_ctx *c, const ynode *map, int listener, hxe_tls_conf *t);
-int hxe__cfg_pruning(cfg_ctx *c, const ynode *map, hxe_pruning_conf *p);
+/* store_level: the store's pruning (also takes `interval`), else a channel's. */
+int hxe__cfg_pruning(cfg_ctx *c, const ynode *map, hxe_pruning_conf *p, int store_level);
 int hxe__cfg_check(cfg_ctx *c, const ynode *root);
 /* Frees what the arena does not own (compiled rules). */
 void hxe__cfg_release(hxe_config *cfg);

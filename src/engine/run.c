@@ -147,6 +147,7 @@ void hxe__run_maybe_finish(hxe_run *r)
     }
     uv_timer_stop(&r->deadline);
     uv_close((uv_handle_t *)&r->deadline, close_cb);
+    hxe__run_prune_close(r);
     uv_close((uv_handle_t *)&r->wake, close_cb);
     uv_close((uv_handle_t *)&r->stop_async, close_cb);
 }
@@ -176,6 +177,7 @@ static void begin_stop(hxe_run *r)
             if (ch->dests[j].state == RUN_DEST_IDLE)
                 uv_timer_stop(&ch->dests[j].timer);
     }
+    hxe__run_prune_stop(r);
     uv_timer_start(&r->deadline, deadline_cb, r->opts.shutdown_ms, 0);
     hxe__run_maybe_finish(r);
 }
@@ -306,6 +308,7 @@ int hxe_run_new(hxe_run **out, const hxe_config *cfg, const hxe_run_opts *opts, 
     r->stop_async.data = r;
     uv_timer_init(&r->loop, &r->deadline);
     r->deadline.data = r;
+    hxe__run_prune_init(r);
 
     const char *path = cfg->store.path ? cfg->store.path : "./var/hxe.db";
     hxe_store_opts so;
@@ -386,8 +389,10 @@ int hxe_run_loop(hxe_run *r, hxe_err *err)
 {
     if (!r)
         return hxe_err_set(err, HXE_EINVAL, "no runtime");
-    if (!atomic_load(&r->stop_asked))
+    if (!atomic_load(&r->stop_asked)) {
         kick_all(r);
+        hxe__run_prune_start(r);
+    }
     else
         begin_stop(r);
     uv_run(&r->loop, UV_RUN_DEFAULT);

@@ -182,6 +182,14 @@ struct hxe_run_dest {
 
 #define RUN_DEST_BATCH_MAX 64    /* deliveries per claim; see hxe_run_opts */
 
+/* ---- pruning (run_prune.c): every store.pruning.interval, each
+ * channel's content and metadata older than its pruning ages are removed
+ * on the store thread ---- */
+void hxe__run_prune_init(hxe_run *r);
+void hxe__run_prune_start(hxe_run *r);   /* the first run soon, then every interval */
+void hxe__run_prune_stop(hxe_run *r);    /* no more runs (one in flight finishes) */
+void hxe__run_prune_close(hxe_run *r);
+
 /* Wakes the worker soon (no-op while sending or stopping). */
 void hxe__run_dest_kick(hxe_run_dest *d);
 int hxe__run_dest_init(hxe_run_dest *d, hxe_run_channel *ch, const hxe_dest_conf *conf,
@@ -247,6 +255,10 @@ struct hxe_run {
     int stopping;                /* loop only */
     int finishing;
     uv_timer_t deadline;
+    /* pruning (run_prune.c) */
+    uv_timer_t prune_timer;
+    run_job prune_job;
+    int prune_busy;
     int handles_open;            /* loop handles still to close */
     int closed_dests;
     hxe_arena scratch;           /* per ingested message (loop) */
