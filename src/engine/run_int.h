@@ -175,6 +175,8 @@ struct hxe_run_dest {
         size_t resp_len;
     } *sent;                     /* RUN_DEST_BATCH_MAX */
     size_t nsent;
+    int64_t rel[64];             /* claimed, not attempted: to release */
+    size_t nrel;
     int mark_kind;               /* the failed one: 0 none, 2 failed, 3 dead */
     int64_t mark_id, mark_now, mark_next;
     char mark_reason[256];

@@ -116,14 +116,8 @@ static int settle(hxe_run_dest *d, hxe_store *q, const char *tenant)
                                  &d->job_err);
     /* claimed but not attempted (after a failure, or at a stop): back to
      * the queue as they were */
-    size_t from = d->next;
-    if (!rc && from < d->claimed) {
-        int64_t ids[RUN_DEST_BATCH_MAX];
-        size_t n = 0;
-        for (size_t i = from; i < d->claimed; i++)
-            ids[n++] = d->ds[i].id;
-        rc = hxe_store_release(q, tenant, ids, n, d->mark_now, &d->job_err);
-    }
+    if (!rc && d->nrel)
+        rc = hxe_store_release(q, tenant, d->rel, d->nrel, d->mark_now, &d->job_err);
     return rc;
 }
 
@@ -135,16 +129,16 @@ static void job_work(run_job *j)
     hxe_err_clear(&d->job_err);
     d->job_rc = 0;
     d->job_where = NULL;
-    int tx = d->nsent || d->mark_kind || d->next < d->claimed;
-    if (tx && (d->job_rc = hxe_store_begin(r->q, &d->job_err)) == 0) {
-        if ((d->job_rc = settle(d, r->q, tenant)) != 0) {
-            hxe_store_rollback(r->q);
-            d->job_where = "settle";
-        }
-    } else if (tx) {
+    int tx = d->nsent || d->mark_kind || d->nrel;
+    if (tx && (d->job_rc = hxe_store_begin(r->q, &d->job_err)) == 0 &&
+        (d->job_rc = settle(d, r->q, tenant)) != 0)
+        hxe_store_rollback(r->q);
+    if (d->job_rc) {
+        /* the outcomes are kept and settled again later (job_after) */
         d->job_where = "settle";
+        return;
     }
-    size_t want = d->job_rc ? 0 : d->want;
+    size_t want = d->want;
     hxe_arena_reset(&d->arena);
     d->ds = NULL;
     d->claimed = 0;
@@ -159,7 +153,7 @@ static void job_work(run_job *j)
             d->claimed = 0;
         }
     }
-    if (tx && (!d->job_where || strcmp(d->job_where, "settle") != 0)) {
+    if (tx) {
         hxe_err e = {0};
         int rc = hxe_store_commit(r->q, &e);
         if (rc) {
@@ -181,13 +175,26 @@ static void job_after(run_job *j)
     uint64_t now = hxe__run_now();
     if (d->job_rc)
         log_store_error(d, d->job_where ? d->job_where : "claim", &d->job_err);
-    d->nsent = 0;
-    d->mark_kind = 0;
-    d->next = 0;
-    hxe_arena_reset(&d->marena);
     give_tokens_back(d, d->want > d->claimed ? d->want - d->claimed : 0);
     d->want = 0;
     d->state = RUN_DEST_IDLE;
+    if (d->job_where && strcmp(d->job_where, "settle") == 0) {
+        /* The store refused the outcomes (busy beyond its timeout, a disk
+         * error): they are kept and recorded by the next job, which step()
+         * runs after the poll interval; until then the queue waits,
+         * rather than holding its head `sending` until a restart. */
+        d->claimed = 0;
+        if (r->stopping)
+            hxe__run_maybe_finish(r);
+        else
+            arm(d, r->opts.poll_ms);
+        return;
+    }
+    d->nsent = 0;
+    d->mark_kind = 0;
+    d->nrel = 0;
+    d->next = 0;
+    hxe_arena_reset(&d->marena);
     if (d->claimed == 0) {
         if (r->stopping) {
             hxe__run_maybe_finish(r);
@@ -249,8 +256,18 @@ static void step(hxe_run_dest *d)
     if (d->state != RUN_DEST_IDLE || d->ch->run->stopping)
         return;
     size_t want = how_many(d, hxe__run_now());
-    if (want)
+    if (want || d->nsent || d->mark_kind || d->nrel)
         run_job_now(d, want);
+}
+
+/* The batch ends at ds[next] (attempted or not): what was claimed after
+ * it goes back to the queue unattempted, so the order holds. */
+static void end_batch(hxe_run_dest *d)
+{
+    d->nrel = 0;
+    for (size_t i = d->next; i < d->claimed; i++)
+        d->rel[d->nrel++] = d->ds[i].id;
+    give_tokens_back(d, d->nrel);
 }
 
 static void timer_cb(uv_timer_t *t) { step(t->data); }
@@ -287,13 +304,10 @@ static int finish(hxe_run_dest *d, int ok, const char *resp, size_t resp_len,
                 HXE_LF_INT("message_id", d->cur.message_id),
                 HXE_LF_INT("attempt", d->cur.attempts + 1),
                 HXE_LF_INT("ms", (uint64_t)now - d->sent_at));
-        if (d->next + 1 < d->claimed && !r->stopping) {
-            d->next++;
-            return 1;
-        }
-        if (d->next + 1 < d->claimed)
-            give_tokens_back(d, d->claimed - d->next - 1);
         d->next++;
+        if (d->next < d->claimed && !r->stopping)
+            return 1;
+        end_batch(d);
         run_job_now(d, how_many(d, (uint64_t)now));
         return 0;
     }
@@ -330,9 +344,8 @@ static int finish(hxe_run_dest *d, int ok, const char *resp, size_t resp_len,
             HXE_LF_STR("correlation_id", d->cur.correlation_id),
             HXE_LF_INT("message_id", d->cur.message_id), HXE_LF_INT("attempt", attempts),
             HXE_LF_INT("retry_in_ms", dead ? 0 : delay), HXE_LF_STR("reason", d->mark_reason));
-    /* the rest of the batch goes back unattempted: the order holds */
-    give_tokens_back(d, d->claimed - d->next - 1);
     d->next++;
+    end_batch(d);
     /* a retry holds the queue: no claim until it is due (the timer) */
     run_job_now(d, dead ? how_many(d, (uint64_t)now) : 0);
     return 0;
