@@ -16,8 +16,9 @@ static const char *const common_keys[] = {"name", "type", "queue", "retry", "cir
                                           "rate_limit", NULL};
 static const char *const mllp_keys[] = {"host", "port", "tls", "ack_timeout", "connect_timeout",
                                         NULL};
-static const char *const http_keys[] = {"url", "headers", "timeout", "connect_timeout", "tls",
-                                        NULL};
+static const char *const http_keys[] = {"url", "method", "headers", "timeout", "connect_timeout",
+                                        "tls", NULL};
+static const char *const methods[] = {"POST", "PUT", NULL};
 static const char *const file_keys[] = {"path", "filename", NULL};
 static const char *const chan_keys[] = {"channel", NULL};
 static const char *const jitters[] = {"none", "full", "equal", NULL};
@@ -232,6 +233,7 @@ int hxe__cfg_dest(cfg_ctx *c, const ynode *n, const hxe_channel_conf *ch, hxe_de
         break;
     case HXE_DEST_HTTP:
         if ((rc = hxe__cfg_str(c, n, "url", 1, &d->url)) ||
+            (rc = hxe__cfg_enum(c, n, "method", methods, &d->method)) ||
             (rc = hxe__cfg_duration(c, n, "timeout", &d->timeout_ms)) ||
             (rc = hxe__cfg_duration(c, n, "connect_timeout", &d->connect_timeout_ms)) ||
             (rc = hxe__cfg_tls(c, n, 0, &d->tls)) ||

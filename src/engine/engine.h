@@ -329,6 +329,7 @@ typedef struct hxe_dest_conf {
     uint64_t connect_timeout_ms;
     /* http */
     char *url;               /* http:// or https:// */
+    int method;              /* 0 POST (default), 1 PUT */
     hxe_header_conf *headers;
     size_t nheaders;
     uint64_t timeout_ms;

@@ -1,5 +1,6 @@
 /*
  * run_dest_http.c — the HTTP destination kind: each delivery is POSTed
+ * (or PUT, `method: PUT`)
  * (net.h HTTP client, libcurl on the runtime's loop) to the destination's
  * url with the configured headers, Content-Type
  * x-application/hl7-v2+er7 unless the headers give one, and
@@ -158,7 +159,7 @@ static int hsend(hxe_run_dest *d, const run_delivery *dl, hxe_err *err)
     h->hdrs[n++] = (hxe_http_header){{"Idempotency-Key", 15}, {key, strlen(key)}};
     if (!h->has_ctype)
         h->hdrs[n++] = (hxe_http_header){{"Content-Type", 12}, {hl7_type, sizeof hl7_type - 1}};
-    hxe_http_call call = {"POST", d->conf->url, h->hdrs, n, dl->content, dl->content_len, 0};
+    hxe_http_call call = {d->conf->method == 1 ? "PUT" : "POST", d->conf->url, h->hdrs, n, dl->content, dl->content_len, 0};
     int rc = hxe_http_client_send(h->c, &call, on_done, d, err);
     if (rc == 0)
         h->busy = 1;

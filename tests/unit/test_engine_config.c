@@ -120,6 +120,7 @@ static const char FULL[] =
     "      - name: api\n"
     "        type: http\n"
     "        url: https://api.example.org/hl7\n"
+    "        method: PUT\n"
     "        headers: {Authorization: \"Bearer ${API_TOKEN}\", X-Tenant: acme}\n"
     "        timeout: 15s\n"
     "      - name: archive\n"
@@ -210,6 +211,7 @@ static void full_config(void **state)
     assert_string_equal(d->headers[0].name, "Authorization");
     assert_string_equal(d->headers[0].value, "Bearer s3cr3t-T0KEN");
     assert_int_equal(d->timeout_ms, 15000);
+    assert_int_equal(d->method, 1); /* PUT */
     /* defaults where nothing was said */
     assert_int_equal(d->retry.max_attempts, HXE_RETRY_DEFAULT_ATTEMPTS);
     assert_int_equal(d->retry.jitter, HXE_JITTER_FULL);

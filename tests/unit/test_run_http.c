@@ -8,7 +8,7 @@
  *   in one body, 404/415 for a wrong path or type, duplicates;
  * - hout: an MLLP source delivering to an HTTP sink started here (a net.h
  *   server on its own thread): delivered with Idempotency-Key and the
- *   configured header, the key stable across a retry (503 then 200), the
+ *   configured header and method (PUT), the key stable across a retry (503 then 200), the
  *   retry waiting for Retry-After, a 400 dead at once, and a request the
  *   receiver never answers cancelled at the shutdown deadline and sent
  *   again, with the same key, after a restart.
@@ -82,6 +82,7 @@ static int group_setup(void **state)
              "      - name: web\n"
              "        type: http\n"
              "        url: http://127.0.0.1:%d/in\n"
+             "        method: PUT\n"
              "        headers: {X-Api-Key: \"${HXE_TEST_KEY:-k-123}\"}\n"
              "        timeout: 5s\n"
              "        retry: {max_attempts: 5, initial_interval: 100ms, max_interval: 5s, jitter: none}\n"
@@ -238,7 +239,7 @@ static void http_dest_delivered_with_key(void **state)
     assert_int_equal(rt_hsink_wait(hsink, before + 1, 5000), 0);
     rt_hreq q[4];
     assert_int_equal(hreqs("OUT-1", q, 4), 1);
-    assert_string_equal(q[0].method, "POST");
+    assert_string_equal(q[0].method, "PUT");   /* method: PUT */
     assert_int_equal(q[0].status, 200);
     assert_true(strlen(q[0].key) > 8);
     assert_string_equal(q[0].ctype, hl7_type);
