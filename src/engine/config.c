@@ -29,7 +29,8 @@ static const char *const mllp_src_keys[] = {"type", "host", "port", "tls", "max_
 static const char *const http_src_keys[] = {"type", "host", "port", "path", "tls", "max_message",
                                             "idle_timeout", "max_connections", NULL};
 static const char *const dir_src_keys[] = {"type",     "path",      "pattern",     "poll_interval",
-                                           "done_dir", "error_dir", "max_message", NULL};
+                                           "min_age",  "done_dir",  "error_dir",   "max_message",
+                                           NULL};
 static const char *const source_types[] = {"mllp", "directory", "http", NULL};
 static const char *const validation_names[] = {"off", "warn", "error", NULL};
 static const char *const log_levels[] = {"debug", "info", "warn", "error", "off", NULL};
@@ -72,6 +73,7 @@ static int read_source(cfg_ctx *c, const ynode *n, hxe_source_conf *s)
         if ((rc = hxe__cfg_str(c, n, "path", 1, &s->dir)) ||
             (rc = hxe__cfg_str(c, n, "pattern", 0, &s->pattern)) ||
             (rc = hxe__cfg_duration(c, n, "poll_interval", &s->poll_interval_ms)) ||
+            (rc = hxe__cfg_duration(c, n, "min_age", &s->min_age_ms)) ||
             (rc = hxe__cfg_str(c, n, "done_dir", 0, &s->done_dir)) ||
             (rc = hxe__cfg_str(c, n, "error_dir", 0, &s->error_dir)))
             return rc;

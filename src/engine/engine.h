@@ -309,6 +309,7 @@ typedef struct hxe_source_conf {
     char *dir;
     char *pattern;           /* fnmatch(3) pattern; default "*" */
     uint64_t poll_interval_ms;
+    uint64_t min_age_ms;     /* directory: files modified more recently wait; 0 */
     char *done_dir;          /* default DIR/done */
     char *error_dir;         /* default DIR/error */
 } hxe_source_conf;

@@ -4,7 +4,8 @@
  * operation here, so the loop never waits for the disk); regular files
  * whose name matches `pattern` (fnmatch; names starting with '.' are
  * skipped) are taken one at a time, in name order, once they are stable:
- * the same size and mtime at two polls in a row, so a file still being
+ * the same size and mtime at two polls in a row (and, with min_age, last
+ * modified at least that long ago), so a file still being
  * written is left alone until its writer is done.
  *
  * A file is read whole (at most 64 × max_message, at most 1 GiB) and cut
@@ -509,6 +510,7 @@ static void poll_next(dir_src *ds)
         maybe_stopped(ds);
         return;
     }
+    int64_t min_age = (int64_t)ds->ch->conf->source.min_age_ms, now = hxe_store_now_ms();
     while (ds->next < ds->cur.n) {
         const dir_entry *e = &ds->cur.v[ds->next++];
         const dir_entry *p = NULL;
@@ -517,6 +519,8 @@ static void poll_next(dir_src *ds)
                 p = &ds->prev.v[i];
         if (!p || p->size != e->size || p->mtime_ns != e->mtime_ns)
             continue;   /* new or still changing: next poll */
+        if (min_age && e->mtime_ns / 1000000 > now - min_age)
+            continue;   /* younger than source.min_age: a later poll */
         snprintf(ds->name, sizeof ds->name, "%s", e->name);
         queue(ds, 2);
         return;

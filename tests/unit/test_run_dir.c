@@ -6,7 +6,8 @@
  * good messages delivered), a file still being written (left alone until
  * it stops changing, then taken whole), and a file ingested again (as
  * after a crash between the commit and the move): every message a
- * duplicate, nothing delivered twice. One server for the file.
+ * duplicate, nothing delivered twice; and a second directory with min_age,
+ * where a whole file waits until it is that old. One server for the file.
  */
 #include "helpers/run_testutil.h"
 #include "helpers/testutil.h"
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 static char dir[64], logpath[128], cfgf[128], dbf[128], in[128], done[128], errd[128];
+static char in2[128], done2[128];
 static rt_sink *sink;
 static pid_t pid = -1;
 
@@ -44,6 +46,8 @@ static int group_setup(void **state)
     snprintf(in, sizeof in, "%s/in", dir);
     snprintf(done, sizeof done, "%s/in/done", dir);
     snprintf(errd, sizeof errd, "%s/in/error", dir);
+    snprintf(in2, sizeof in2, "%s/aged", dir);
+    snprintf(done2, sizeof done2, "%s/aged/done", dir);
     sink = rt_sink_start(0);
     if (!sink)
         return -1;
@@ -61,8 +65,13 @@ static int group_setup(void **state)
              "    validation: error\n"
              "    duplicate_window: 1h\n"
              "    destinations:\n"
+             "      - {name: sink, type: mllp, host: 127.0.0.1, port: %d, ack_timeout: 5s}\n"
+             "  - name: aged\n"
+             "    tenant: t1\n"
+             "    source: {type: directory, path: %s, poll_interval: 100ms, min_age: 2s}\n"
+             "    destinations:\n"
              "      - {name: sink, type: mllp, host: 127.0.0.1, port: %d, ack_timeout: 5s}\n",
-             dbf, in, rt_sink_port(sink));
+             dbf, in, rt_sink_port(sink), in2, rt_sink_port(sink));
     if (rt_write_file(cfgf, cfg))
         return -1;
     pid = rt_serve_start(cfgf, dir, logpath);
@@ -149,6 +158,30 @@ static void put(const char *name, const char *text)
     snprintf(p, sizeof p, "%s/%s", in, name);
     assert_int_equal(rt_write_file(tmp, text), 0);
     assert_int_equal(rename(tmp, p), 0);
+}
+
+/* min_age: a whole, unchanging file still waits until it is that old */
+static void young_file_waits_for_min_age(void **state)
+{
+    (void)state;
+    const char *msgs[] = {adt};
+    const char *ids[] = {"AGE-1"};
+    size_t n;
+    char *f = file_of(msgs, ids, 1, &n);
+    char p[512];
+    snprintf(p, sizeof p, "%s/young.hl7", in2);
+    assert_int_equal(rt_write_file(p, f), 0);
+    uint64_t t0 = rt_now_ms();
+    rt_sleep_ms(1000);   /* ten polls: stable, but younger than 2 s */
+    assert_true(exists(in2, "young.hl7"));
+    assert_int_equal(sink_hits("AGE-1"), 0);
+    assert_int_equal(wait_file(done2, "young.hl7", 10000), 0);
+    assert_true(rt_now_ms() - t0 >= 1900);
+    uint64_t end = rt_now_ms() + 5000;
+    while (sink_hits("AGE-1") == 0 && rt_now_ms() < end)
+        rt_sleep_ms(20);
+    assert_int_equal(sink_hits("AGE-1"), 1);
+    free(f);
 }
 
 static void three_messages_one_file(void **state)
@@ -265,6 +298,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(three_messages_one_file),
+        cmocka_unit_test(young_file_waits_for_min_age),
         cmocka_unit_test(bad_message_to_error_dir),
         cmocka_unit_test(growing_file_waits_until_stable),
         cmocka_unit_test(file_again_is_not_ingested_twice),
