@@ -31,6 +31,9 @@ int hxe__fhir_choice_match(const char *choice, const char *key, const char **suf
 /* NULL when v is a valid JSON value of the primitive type named type,
  * else a short reason without the value. */
 const char *hxe__fhir_prim_check(const char *type, const json_t *v);
+/* The same for the text s[0..n) of a string-valued primitive type
+ * (s NUL-terminated at n, as JSON strings are). */
+const char *hxe__fhir_prim_check_text(const char *type, const char *s, size_t n);
 
 /* ---- FHIRPath expressions under construction ---- */
 typedef struct hxe__fhir_expr {

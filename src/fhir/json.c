@@ -8,6 +8,7 @@
  */
 #include "fhir/internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* depth counts objects and arrays only */
@@ -96,25 +97,207 @@ int hxe_fhir_read(json_t **out, const char *buf, size_t len, const hxe_fhir_opts
     return 0;
 }
 
-static int dump_cb(const char *p, size_t n, void *data)
+/* ---- writing ----
+ * The bytes jansson's json_dump gives with JSON_COMPACT or JSON_INDENT(2)
+ * and JSON_REAL_PRECISION(15), made here straight into the buffer:
+ * jansson's dump formats a "%p" key into a hash table for every object
+ * and array (its loop check) and calls back for every token, which made
+ * writing a Bundle cost as much as converting the message it came from.
+ * test_fhir_write checks the two give the same bytes. A loop (a value
+ * inside itself) is caught by the depth bound instead. */
+#define WRITE_MAX_DEPTH 1000
+
+typedef struct wr {
+    hxe_buf *b;
+    int pretty;
+} wr;
+
+static int w_str(hxe_buf *b, const char *s, size_t n)
 {
-    return hxe_buf_append(data, p, n) == 0 ? 0 : -1;
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = hxe_buf_reserve(b, n + 2);
+    if (rc)
+        return rc;
+    /* most strings are ASCII with nothing to escape: one check, then the
+     * bytes go into the room just reserved in one copy */
+    size_t plain = 0;
+    while (plain < n && (unsigned char)s[plain] >= 0x20 && (unsigned char)s[plain] < 0x80 &&
+           s[plain] != '"' && s[plain] != '\\')
+        plain++;
+    if (plain == n) {
+        char *d = b->p + b->len;
+        d[0] = '"';
+        memcpy(d + 1, s, n);
+        d[n + 1] = '"';
+        b->len += n + 2;
+        d[n + 2] = '\0';
+        return 0;
+    }
+    rc = hxe_buf_putc(b, '"');
+    size_t run = 0; /* start of the bytes that need no escaping */
+    for (size_t i = plain; i < n && !rc; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            /* only valid UTF-8 is written, as jansson does */
+            size_t seq = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+            if (seq > n - i || hxe_utf8_check(s + i, seq) != seq)
+                return HXE_EINVAL;
+            i += seq - 1;
+            continue;
+        }
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        rc = hxe_buf_append(b, s + run, i - run);
+        run = i + 1;
+        if (rc)
+            break;
+        switch (c) {
+        case '"': rc = hxe_buf_append(b, "\\\"", 2); break;
+        case '\\': rc = hxe_buf_append(b, "\\\\", 2); break;
+        case '\b': rc = hxe_buf_append(b, "\\b", 2); break;
+        case '\f': rc = hxe_buf_append(b, "\\f", 2); break;
+        case '\n': rc = hxe_buf_append(b, "\\n", 2); break;
+        case '\r': rc = hxe_buf_append(b, "\\r", 2); break;
+        case '\t': rc = hxe_buf_append(b, "\\t", 2); break;
+        default: {
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            rc = hxe_buf_append(b, e, 6);
+        }
+        }
+    }
+    if (!rc)
+        rc = hxe_buf_append(b, s + run, n - run);
+    if (!rc)
+        rc = hxe_buf_putc(b, '"');
+    return rc;
+}
+
+static int w_int(hxe_buf *b, json_int_t v)
+{
+    char d[24];
+    size_t k = sizeof d;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        d[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        d[--k] = '-';
+    return hxe_buf_append(b, d + k, sizeof d - k);
+}
+
+/* %.15g, with ".0" added when it would read back as an integer and the
+ * exponent without '+' or leading zeros: jansson's jsonp_dtostr */
+static int w_real(hxe_buf *b, double v)
+{
+    char d[64];
+    int len = snprintf(d, sizeof d, "%.15g", v);
+    if (len < 0 || (size_t)len >= sizeof d - 3)
+        return HXE_EINVAL;
+    size_t n = (size_t)len;
+    if (!strchr(d, '.') && !strchr(d, 'e')) {
+        memcpy(d + n, ".0", 3);
+        n += 2;
+    }
+    char *start = strchr(d, 'e');
+    if (start) {
+        start++;
+        char *end = start + 1;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, n - (size_t)(end - d) + 1);
+            n -= (size_t)(end - start);
+        }
+    }
+    return hxe_buf_append(b, d, n);
+}
+
+/* jansson's dump_indent: a newline and two spaces a level when pretty,
+ * else the space after a comma only in non-compact output (never here) */
+static int w_indent(wr *w, size_t depth)
+{
+    if (!w->pretty)
+        return 0;
+    int rc = hxe_buf_reserve(w->b, 1 + 2 * depth);
+    if (rc)
+        return rc;
+    rc = hxe_buf_putc(w->b, '\n');
+    for (size_t i = 0; i < depth && !rc; i++)
+        rc = hxe_buf_append(w->b, "  ", 2);
+    return rc;
+}
+
+static int w_value(wr *w, const json_t *v, size_t depth)
+{
+    if (depth > WRITE_MAX_DEPTH)
+        return HXE_EINVAL;
+    int rc = 0;
+    switch (json_typeof(v)) {
+    case JSON_NULL: return hxe_buf_append(w->b, "null", 4);
+    case JSON_TRUE: return hxe_buf_append(w->b, "true", 4);
+    case JSON_FALSE: return hxe_buf_append(w->b, "false", 5);
+    case JSON_INTEGER: return w_int(w->b, json_integer_value(v));
+    case JSON_REAL: return w_real(w->b, json_real_value(v));
+    case JSON_STRING: return w_str(w->b, json_string_value(v), json_string_length(v));
+    case JSON_ARRAY: {
+        size_t n = json_array_size(v);
+        rc = hxe_buf_putc(w->b, '[');
+        if (n && !rc)
+            rc = w_indent(w, depth + 1);
+        for (size_t i = 0; i < n && !rc; i++) {
+            rc = w_value(w, json_array_get(v, i), depth + 1);
+            if (!rc && i + 1 < n) {
+                rc = hxe_buf_putc(w->b, ',');
+                if (!rc)
+                    rc = w_indent(w, depth + 1);
+            } else if (!rc) {
+                rc = w_indent(w, depth);
+            }
+        }
+        return rc ? rc : hxe_buf_putc(w->b, ']');
+    }
+    case JSON_OBJECT: {
+        void *it = json_object_iter((json_t *)v);
+        rc = hxe_buf_putc(w->b, '{');
+        if (it && !rc)
+            rc = w_indent(w, depth + 1);
+        while (it && !rc) {
+            void *next = json_object_iter_next((json_t *)v, it);
+            rc = w_str(w->b, json_object_iter_key(it), json_object_iter_key_len(it));
+            if (!rc)
+                rc = w->pretty ? hxe_buf_append(w->b, ": ", 2) : hxe_buf_putc(w->b, ':');
+            if (!rc)
+                rc = w_value(w, json_object_iter_value(it), depth + 1);
+            if (!rc && next) {
+                rc = hxe_buf_putc(w->b, ',');
+                if (!rc)
+                    rc = w_indent(w, depth + 1);
+            } else if (!rc) {
+                rc = w_indent(w, depth);
+            }
+            it = next;
+        }
+        return rc ? rc : hxe_buf_putc(w->b, '}');
+    }
+    }
+    return HXE_EINVAL;
 }
 
 int hxe_fhir_write(const json_t *res, int flags, hxe_buf *out)
 {
     if (!res)
         return HXE_EINVAL;
-    size_t jf = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15);
-    jf |= (flags & HXE_FHIR_WRITE_PRETTY) ? JSON_INDENT(2) : JSON_COMPACT;
+    wr w = {out, (flags & HXE_FHIR_WRITE_PRETTY) != 0};
     size_t before = out->len;
-    if (json_dump_callback(res, dump_cb, out, jf) != 0) {
+    int rc = w_value(&w, res, 0);
+    if (!rc && w.pretty)
+        rc = hxe_buf_putc(out, '\n');
+    if (rc)
         hxe_buf_truncate(out, before);
-        return HXE_ENOMEM;
-    }
-    if (flags & HXE_FHIR_WRITE_PRETTY)
-        return hxe_buf_putc(out, '\n');
-    return 0;
+    return rc;
 }
 
 /* ---- OperationOutcome ---- */

@@ -110,11 +110,17 @@ static int has_space_edges(const char *s, size_t n)
     return n && (s[0] == ' ' || s[n - 1] == ' ' || s[0] == '\t' || s[n - 1] == '\t');
 }
 
+/* s is NUL-terminated at n; strcspn scans by table, faster than a
+ * loop of four compares on the long URIs of codings and profiles (a NUL
+ * inside the value only restarts the scan) */
 static int any_ws(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')
+    size_t i = 0;
+    while ((i += strcspn(s + i, " \t\r\n")) < n) {
+        if (s[i] != '\0')
             return 1;
+        i++;
+    }
     return 0;
 }
 
@@ -158,17 +164,30 @@ static const char *oid_check(const char *s, size_t n)
     return NULL;
 }
 
+static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* s is NUL-terminated at n (JSON strings and C strings are) */
 static const char *base64_check(const char *s, size_t n)
 {
-    size_t k = 0, pad = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
+    size_t k = 0, pad = 0, i = 0;
+    while (i < n) {
+        if (!pad) {
+            /* attachments run to megabytes: strspn skips the runs of
+             * the alphabet by table, the loop below sees only the rest */
+            size_t run = strspn(s + i, b64_alphabet);
+            if (run > n - i)
+                run = n - i;
+            k += run;
+            i += run;
+            if (i == n)
+                break;
+        }
+        char c = s[i++];
         if (c == ' ' || c == '\r' || c == '\n' || c == '\t')
             continue;
         if (c == '=') {
             pad++;
-        } else if (pad || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '+' || c == '/')) {
+        } else if (pad || c == '\0' || !strchr(b64_alphabet, c)) {
             return "not valid base64";
         }
         k++;
@@ -178,29 +197,50 @@ static const char *base64_check(const char *s, size_t n)
     return NULL;
 }
 
+static const char *int_check(const char *type, const json_t *v)
+{
+    if (!json_is_integer(v))
+        return "an integer must be a JSON number without a fraction";
+    json_int_t x = json_integer_value(v);
+    if (x > 2147483647 || x < -2147483647 - 1)
+        return "integer out of the 32-bit range";
+    if (type[0] == 'p' && x < 1)
+        return "positiveInt must be 1 or more";
+    if (type[0] == 'u' && x < 0)
+        return "unsignedInt must be 0 or more";
+    return NULL;
+}
+
 const char *hxe__fhir_prim_check(const char *type, const json_t *v)
 {
-    if (strcmp(type, "boolean") == 0)
-        return json_is_boolean(v) ? NULL : "a boolean must be JSON true or false";
-    if (strcmp(type, "integer") == 0 || strcmp(type, "positiveInt") == 0 ||
-        strcmp(type, "unsignedInt") == 0) {
-        if (!json_is_integer(v))
-            return "an integer must be a JSON number without a fraction";
-        json_int_t x = json_integer_value(v);
-        if (x > 2147483647 || x < -2147483647 - 1)
-            return "integer out of the 32-bit range";
-        if (type[0] == 'p' && x < 1)
-            return "positiveInt must be 1 or more";
-        if (type[0] == 'u' && x < 0)
-            return "unsignedInt must be 0 or more";
-        return NULL;
+    /* the types that are not JSON strings, told apart by their first
+     * letter before any strcmp: this runs for every primitive value */
+    switch (type[0]) {
+    case 'b':
+        if (strcmp(type, "boolean") == 0)
+            return json_is_boolean(v) ? NULL : "a boolean must be JSON true or false";
+        break;
+    case 'd':
+        if (strcmp(type, "decimal") == 0)
+            return json_is_number(v) ? NULL : "a decimal must be a JSON number";
+        break;
+    case 'i':
+    case 'p':
+    case 'u':
+        if (strcmp(type, "integer") == 0 || strcmp(type, "positiveInt") == 0 ||
+            strcmp(type, "unsignedInt") == 0)
+            return int_check(type, v);
+        break;
+    default:
+        break;
     }
-    if (strcmp(type, "decimal") == 0)
-        return json_is_number(v) ? NULL : "a decimal must be a JSON number";
     if (!json_is_string(v))
         return "must be a JSON string";
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
+    return hxe__fhir_prim_check_text(type, json_string_value(v), json_string_length(v));
+}
+
+const char *hxe__fhir_prim_check_text(const char *type, const char *s, size_t n)
+{
     if (n == 0)
         return "empty string (leave the element out instead)";
     switch (type[0]) {

@@ -99,9 +99,7 @@ void hxe__fhir_check_reference(hxe__fhir_vctx *c, const char *ref, hxe__fhir_exp
             return;
         }
     if (strncmp(ref, "urn:uuid:", 9) == 0 || strncmp(ref, "urn:oid:", 8) == 0) {
-        json_t *s = json_string(ref);
-        const char *why = hxe__fhir_prim_check(ref[4] == 'u' ? "uuid" : "oid", s);
-        json_decref(s);
+        const char *why = hxe__fhir_prim_check_text(ref[4] == 'u' ? "uuid" : "oid", ref, strlen(ref));
         if (why) {
             hxe__fhir_issue(c, HXE_SEV_ERROR, HXE_FHIR_IT_INVALID, at, "reference %s", why);
             return;

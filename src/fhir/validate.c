@@ -106,8 +106,10 @@ static void value(hxe__fhir_vctx *c, const hxe__fhir_elem *e, int t, const json_
     }
     if (t < 0)
         return;
+    /* the few types with more to check, known by name (first letter
+     * first: this runs for every complex value) */
     const char *tn = hxe__fhir_type_name(t);
-    if (strcmp(tn, "Resource") == 0) {
+    if (tn[0] == 'R' && strcmp(tn, "Resource") == 0) {
         int was = c->in_contained;
         c->in_contained = strcmp(HXE__FS(e->name), "contained") == 0;
         hxe__fhir_validate_resource(c, v, at);
@@ -116,14 +118,15 @@ static void value(hxe__fhir_vctx *c, const hxe__fhir_elem *e, int t, const json_
     }
     const hxe__fhir_type *ty = &hxe__fhir_types[t];
     children(c, v, ty->child_first, ty->child_n, at, 0);
-    if (strcmp(tn, "Reference") == 0) {
+    if (tn[0] == 'R' && strcmp(tn, "Reference") == 0) {
         const char *ref = json_string_value(json_object_get(v, "reference"));
         if (ref) {
             size_t mark = hxe__fhir_expr_key(at, "reference");
             hxe__fhir_check_reference(c, ref, at);
             hxe__fhir_expr_pop(at, mark);
         }
-    } else if (e->vs >= 0 && (strcmp(tn, "Coding") == 0 || strcmp(tn, "CodeableConcept") == 0)) {
+    } else if (e->vs >= 0 && tn[0] == 'C' &&
+               (strcmp(tn, "Coding") == 0 || strcmp(tn, "CodeableConcept") == 0)) {
         hxe__fhir_check_binding(c, e->vs, v, at, "");
     }
 }
@@ -167,6 +170,18 @@ static int is_primitive(const hxe__fhir_elem *e)
     return e->types_n > 0;
 }
 
+/* The "_name" member beside "name" in obj, or NULL */
+static const json_t *companion(const json_t *obj, const char *name)
+{
+    char alt[HXE_FHIR_PATH_MAX];
+    size_t n = strlen(name);
+    if (n + 2 > sizeof alt)
+        return NULL;
+    alt[0] = '_';
+    memcpy(alt + 1, name, n + 1);
+    return json_object_get(obj, alt);
+}
+
 /* Is element e present in obj (any of its choice keys; a primitive's
  * "_name" counts)? Returns the number of values. */
 static size_t present(const json_t *obj, const hxe__fhir_elem *e)
@@ -183,10 +198,10 @@ static size_t present(const json_t *obj, const hxe__fhir_elem *e)
         return n;
     }
     const json_t *v = json_object_get(obj, name);
-    char alt[HXE_FHIR_PATH_MAX];
-    snprintf(alt, sizeof alt, "_%s", name);
-    const json_t *x = json_object_get(obj, alt);
     size_t n = json_is_array(v) ? json_array_size(v) : v ? 1 : 0;
+    if (n >= (size_t)e->min)
+        return n; /* enough already: the "_name" form cannot lower it */
+    const json_t *x = companion(obj, name);
     size_t m = json_is_array(x) ? json_array_size(x) : x ? 1 : 0;
     return n > m ? n : m;
 }
@@ -235,15 +250,13 @@ static void children(hxe__fhir_vctx *c, const json_t *obj, uint32_t first, uint3
             if (e->max > 0 && json_array_size(v) > (size_t)e->max)
                 hxe__fhir_issue(c, HXE_SEV_ERROR, HXE_FHIR_IT_STRUCTURE, at,
                                 "%zu values, maximum %d", json_array_size(v), (int)e->max);
-            char alt[HXE_FHIR_PATH_MAX];
-            snprintf(alt, sizeof alt, "_%s", key);
-            const json_t *ext = json_object_get(obj, alt);
             size_t i;
             json_t *x;
             json_array_foreach(v, i, x) {
                 size_t m2 = hxe__fhir_expr_idx(at, i);
                 if (json_is_null(x)) {
-                    const json_t *xe = json_array_get(ext, i);
+                    /* a null item is allowed when "_name" extends it */
+                    const json_t *xe = json_array_get(companion(obj, key), i);
                     if (!xe || json_is_null(xe))
                         hxe__fhir_issue(c, HXE_SEV_ERROR, HXE_FHIR_IT_STRUCTURE, at, "null value");
                 } else {
