@@ -6,7 +6,8 @@ Usage: gen_convert_tables.py DATA_DIR OUT.c
 Reads the CSVs tools/vendor_convert.py copies from the IG and writes one C
 file of const arrays in the layout src/convert/tables.h describes:
   - vocab:   v2 table value -> FHIR code/display/system, per concept map
-             (codesystems/NAME.csv), sorted by (map, v2 code);
+             (codesystems/NAME.csv, and hxe's own hxe/vocab/NAME.csv as the
+             map `hxe-NAME`), sorted by (map, v2 code);
   - fields:  segment fields and data-type components the IG maps, with the
              FHIR attribute, data-type map and vocabulary map of the first
              row that names one (segments/, datatypes/), sorted by (map, id);
@@ -96,6 +97,29 @@ def read_vocab(d):
     return sorted(out)
 
 
+def read_hxe_vocab(d):
+    """hxe/vocab/NAME.csv: header v2,code,display,system; one row per code"""
+    out = []
+    if not os.path.isdir(d):
+        return out
+    for f in csvs(d):
+        path = os.path.join(d, f)
+        rs = rows(path)
+        if not rs or [clean(c) for c in rs[0]] != ["v2", "code", "display", "system"]:
+            die("%s: header must be v2,code,display,system" % path)
+        seen = set()
+        for i, r in enumerate(rs[1:], 2):
+            if not any(clean(c) for c in r):
+                continue
+            if len(r) != 4 or not clean(r[0]) or not clean(r[1]):
+                die("%s:%d: four columns, v2 and code not empty" % (path, i))
+            if clean(r[0]) in seen:
+                die("%s:%d: %s twice" % (path, i, clean(r[0])))
+            seen.add(clean(r[0]))
+            out.append(("hxe-" + f[:-4],) + tuple(clean(c) for c in r))
+    return out
+
+
 def read_fields(d):
     out = []
     for f in csvs(d):
@@ -159,6 +183,7 @@ def main():
         die("usage: gen_convert_tables.py DATA_DIR OUT.c")
     d = sys.argv[1]
     vocab = read_vocab(os.path.join(d, "codesystems"))
+    vocab = sorted(vocab + read_hxe_vocab(os.path.join(d, "hxe", "vocab")))
     fields = read_fields(os.path.join(d, "segments")) + read_fields(os.path.join(d, "datatypes"))
     fields.sort()
     msgs = read_msgsegs(os.path.join(d, "messages"))

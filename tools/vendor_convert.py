@@ -20,7 +20,8 @@ import shutil
 import sys
 
 MESSAGES = ["ADT_A01", "ADT_A02", "ADT_A05", "ADT_A06", "ADT_A09", "ADT_A11",
-            "ADT_A17", "OML_O21", "ORM_O01", "ORU_R01", "VXU_V04"]
+            "ADT_A17", "OML_O21", "ORM_O01", "ORU_R01", "VXU_V04", "SIU_S12",
+            "MDM_T02"]
 SEGMENTS = ["MSH[MessageHeader]", "MSH[Provenance-Transformation]",
             "MSH[Provenance-Source]", "PID[Patient]", "PD1[Patient]",
             "NK1[RelatedPerson]", "PV1[Encounter]", "PV2[Encounter]",
@@ -28,7 +29,11 @@ SEGMENTS = ["MSH[MessageHeader]", "MSH[Provenance-Transformation]",
             "OBR[ServiceRequest]", "OBR[DiagnosticReport]", "OBX[Observation]",
             "NTE[ServiceRequest]", "NTE[Observation]", "SPM[Specimen]",
             "AL1[AllergyIntolerance]", "DG1[Condition]", "IN1[Coverage]",
-            "RXA[Immunization]", "RXR[Immunization]", "EVN[Provenance]"]
+            "RXA[Immunization]", "RXR[Immunization]", "EVN[Provenance]",
+            "SCH[Appointment]", "AIS[Appointment]", "AIG[Appointment]",
+            "AIL[Appointment]", "AIP[Appointment]", "NTE[Appointment-Comment]",
+            "TXA[DocumentReference]", "OBX[DocumentReference]",
+            "NTE[DocumentReference]", "OBR[Specimen]", "PR1[Procedure]"]
 DATATYPES = ["CX[Identifier]", "XPN[HumanName]", "XAD[Address]",
              "XTN[ContactPoint]", "CWE[CodeableConcept]", "CE[CodeableConcept]",
              "CNE[CodeableConcept]", "CWE[Coding]", "DTM[dateTime]", "TS[dateTime]",
@@ -41,7 +46,8 @@ DATATYPES = ["CX[Identifier]", "XPN[HumanName]", "XAD[Address]",
              "EIP[Identifier-FillerAssignedIdentifier]",
              "SN[Quantity]", "SN[Range]", "SN[Ratio]", "NM[Quantity]",
              "CWE[Quantity]", "ED[Attachment]", "MSG[Coding]", "PL[Location]",
-             "FT[Annotation-Comment]", "CQ[Quantity]"]
+             "FT[Annotation-Comment]", "CQ[Quantity]", "XCN[PractitionerRole]",
+             "SPS[Specimen-Source]", "TQ[Appointment]", "ED[DocumentReference]"]
 CODESYSTEMS = ["AdministrativeSex", "MaritalStatus", "NameType",
                "AddressType[Use]", "AddressType[Type]", "TelecommunicationUseCode",
                "TelecommunicationEquipmentType", "IdentifierType",
@@ -54,7 +60,9 @@ CODESYSTEMS = ["AdministrativeSex", "MaritalStatus", "NameType",
                "AllergySeverity[AllergyIntolerance.reaction.severity]",
                "DiagnosisType", "CompletionStatus", "ProcessingID",
                "Religion", "AdmissionType", "DischargeDisposition", "HospitalService",
-               "YesNoIndicator"]
+               "YesNoIndicator", "FillerStatusCodes[Appointment]",
+               "AppointmentReasonCodes", "AppointmentTypeCodes",
+               "DocumentConfidentialityStatus"]
 
 KINDS = [
     ("messages", "HL7 Message - FHIR R4_ ", MESSAGES),

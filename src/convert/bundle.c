@@ -1,45 +1,46 @@
 /*
  * bundle.c — one v2 message -> one FHIR transaction Bundle: recognises
  * the message type, walks the segments in order handing each to its
- * segment map, reports what no map read (unmapped fields, Z-segments and
- * other segments hxe does not map), and gives every entry a deterministic
- * fullUrl (urn:uuid of a UUID v5 of the message key and the segment
- * position) and a conditional request on its business identifier.
+ * segment map, hands what no map read (unmapped fields, Z-segments and
+ * other segments hxe does not map) to unmapped.c, and gives every entry
+ * a deterministic fullUrl (urn:uuid of a UUID v5 of the message key and
+ * the segment position) and a conditional request on its business
+ * identifier.
  */
 #include "convert/internal.h"
 
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <string.h>
-
-/* hxe's UUID v5 namespace for v2 -> FHIR (a fixed random v4 UUID) */
-static const unsigned char ns_v2fhir[16] = {0x6c, 0x1e, 0x4b, 0x8a, 0x2f, 0x53, 0x4d, 0x0e,
-                                            0x9a, 0x71, 0x3c, 0x52, 0xe8, 0x0b, 0x94, 0x2d};
-
-static void uuid5(const char *name, char *out)
-{
-    unsigned char h[EVP_MAX_MD_SIZE];
-    unsigned hn = 0;
-    EVP_MD_CTX *x = EVP_MD_CTX_new();
-    memset(h, 0, sizeof h);
-    if (x && EVP_DigestInit_ex(x, EVP_sha1(), NULL) == 1) {
-        EVP_DigestUpdate(x, ns_v2fhir, sizeof ns_v2fhir);
-        EVP_DigestUpdate(x, name, strlen(name));
-        EVP_DigestFinal_ex(x, h, &hn);
-    }
-    EVP_MD_CTX_free(x);
-    h[6] = (unsigned char)((h[6] & 0x0f) | 0x50);
-    h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
-    snprintf(out, CV_URL,
-             "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12],
-             h[13], h[14], h[15]);
-}
 
 hxe_slice cv_f(cv *c, unsigned f)
 {
     cv_mark(c, f);
-    return hxe_hl7_field(c->m, c->seg, f);
+    if (f < c->nfld)
+        return c->fld[f];
+    return f < CV_MAXF ? HXE_SLICE_EMPTY : hxe_hl7_field(c->m, c->seg, f);
+}
+
+/* splits the current segment into c->fld once: the maps read most of
+ * its fields, each by number */
+static void split_fields(cv *c)
+{
+    const hxe_hl7_seg *s = &c->m->segs[c->seg];
+    size_t nf = hxe_hl7_field_count(c->m, c->seg);
+    c->nfld = 0;
+    if (strcmp(s->id, "MSH") == 0 || strcmp(s->id, "FHS") == 0 || strcmp(s->id, "BHS") == 0) {
+        /* MSH-1 is the separator itself: hxe_hl7_field knows the header */
+        for (unsigned f = 0; f <= nf && f < CV_MAXF; f++)
+            c->fld[c->nfld++] = hxe_hl7_field(c->m, c->seg, f);
+        return;
+    }
+    const char *p = s->p, *end = s->p + s->n;
+    c->fld[c->nfld++] = hxe_slice_of(s->p, s->n);   /* field 0: the segment */
+    const char *q = memchr(p, c->m->enc.fs, (size_t)(end - p));
+    while (q && c->nfld < CV_MAXF) {
+        p = q + 1;
+        q = memchr(p, c->m->enc.fs, (size_t)(end - p));
+        c->fld[c->nfld++] = hxe_slice_of(p, (size_t)((q ? q : end) - p));
+    }
 }
 
 void cv_mark(cv *c, unsigned f)
@@ -105,30 +106,34 @@ json_t *cv_when(cv *c, unsigned f, int kind)
     return json_string(out);
 }
 
-void cv_unmapped(cv *c, const char *segmap)
+void cv_indexed(cv *c, const char *u, size_t at)
 {
-    size_t nf = hxe_hl7_field_count(c->m, c->seg);
-    const char *id = c->m->segs[c->seg].id;
-    for (unsigned f = 1; f <= nf && f < CV_MAXF; f++) {
-        if (c->used[f] || (strcmp(id, "MSH") == 0 && f <= 2))
-            continue;
-        if (cv_empty(hxe_hl7_field(c->m, c->seg, f)))
-            continue;
-        char fid[16];
-        snprintf(fid, sizeof fid, "%s-%u", id, f);
-        int ig = segmap ? hxe_conv_ig_maps(segmap, fid) : -1;
-        cv_issue(c, HXE_SEV_INFO, f, "%s[%u]-%u: valued, not mapped by hxe%s", id, c->seq, f,
-                 ig == 1 ? " (the IG maps it)" : " (the IG does not map it either)");
-    }
+    if (!c->qidx)
+        c->qidx = json_object();
+    json_object_set_new(c->qidx, u, json_integer((json_int_t)at));
+}
+
+int cv_is_indexed(const cv *c, const char *u)
+{
+    return json_object_get(c->qidx, u) != NULL;
+}
+
+static int same_type(json_t *entry, const char *type)
+{
+    const char *t = json_string_value(
+        json_object_get(json_object_get(entry, "resource"), "resourceType"));
+    return t && strcmp(t, type) == 0;
 }
 
 json_t *cv_add(cv *c, json_t *res, const char *salt, const char *query, int put, char *url)
 {
-    char name[320], full[CV_URL];
-    snprintf(name, sizeof name, "%s|%zu|%s|%s", c->key, c->seg + 1,
-             json_string_value(json_object_get(res, "resourceType")), salt ? salt : "");
-    uuid5(name, full);
+    /* UUID v5 of "key|position|type|salt", from the state after "key|" */
+    char name[160], full[CV_URL];
     const char *type = json_string_value(json_object_get(res, "resourceType"));
+    int nn = snprintf(name, sizeof name, "%zu|%s|%s", c->seg + 1, type, salt ? salt : "");
+    cv_sha1 hs = c->keyh;
+    cv_sha1_update(&hs, name, nn > 0 && (size_t)nn < sizeof name ? (size_t)nn : strlen(name));
+    cv_uuid5_of(&hs, full);
     json_t *req = json_object();
     char u[600];
     /* One conditional entry per business identifier in a transaction: a
@@ -137,12 +142,14 @@ json_t *cv_add(cv *c, json_t *res, const char *salt, const char *query, int put,
      * reused. Any other resource repeating an earlier one's identifier
      * (several OBRs sharing an order number) is kept, created
      * unconditionally, and reported. */
-    int actor = strcmp(type, "Practitioner") == 0 || strcmp(type, "Organization") == 0;
+    int actor = strcmp(type, "Practitioner") == 0 || strcmp(type, "Organization") == 0 ||
+                strcmp(type, "PractitionerRole") == 0 || strcmp(type, "Location") == 0;
     if (actor) {
         /* the same actor written twice without an identifier: one entry */
         size_t i;
         json_t *e;
-        json_array_foreach(c->entries, i, e) if (json_equal(json_object_get(e, "resource"), res)) {
+        json_array_foreach(c->entries, i, e) if (same_type(e, type) &&
+                                                json_equal(json_object_get(e, "resource"), res)) {
             json_decref(req);
             json_decref(res);
             if (url)
@@ -151,25 +158,17 @@ json_t *cv_add(cv *c, json_t *res, const char *salt, const char *query, int put,
         }
     }
     if (query) {
-        size_t i;
-        json_t *e;
+        /* the conditional entries so far, by "Type?query" (PUT url, or
+         * type and ifNoneExist) */
         snprintf(u, sizeof u, "%s?%s", type, query);
-        json_array_foreach(c->entries, i, e) {
-            json_t *r = json_object_get(e, "request");
-            const char *eu = json_string_value(json_object_get(r, "url"));
-            const char *en = json_string_value(json_object_get(r, "ifNoneExist"));
-            const char *et = json_string_value(
-                json_object_get(json_object_get(e, "resource"), "resourceType"));
-            if (!((eu && strcmp(eu, u) == 0) ||
-                  (en && strcmp(et, type) == 0 && strcmp(en, query) == 0)))
-                continue;
-            if (!actor) {
-                cv_issue(c, HXE_SEV_WARNING, 0,
-                         "%s[%u]: %s identifier repeats an earlier one's; created unconditionally",
-                         c->m->segs[c->seg].id, c->seq, type);
-                query = NULL;
-                break;
-            }
+        json_t *at = json_object_get(c->qidx, u);
+        json_t *e = at ? json_array_get(c->entries, (size_t)json_integer_value(at)) : NULL;
+        if (e && !actor) {
+            cv_issue(c, HXE_SEV_WARNING, 0,
+                     "%s[%u]: %s identifier repeats an earlier one's; created unconditionally",
+                     c->m->segs[c->seg].id, c->seq, type);
+            query = NULL;
+        } else if (e) {
             json_decref(req);
             json_decref(res);
             if (url)
@@ -187,12 +186,18 @@ json_t *cv_add(cv *c, json_t *res, const char *salt, const char *query, int put,
         if (query)
             json_object_set_new(req, "ifNoneExist", json_string(query));
     }
+    if (query)
+        cv_indexed(c, u, json_array_size(c->entries));
     json_t *e = json_object();
     json_object_set_new(e, "fullUrl", json_string(full));
     json_object_set_new(e, "resource", res);
     json_object_set_new(e, "request", req);
     json_array_append_new(c->entries, e);
     c->nent++;
+    /* the first resource of its own a segment makes holds what the
+     * segment's map left (HXE_CONV_UNMAPPED_EXTENSION) */
+    if (!actor && !c->seg_res && strcmp(type, "Provenance") != 0)
+        c->seg_res = res;
     if (url)
         memcpy(url, full, CV_URL);
     return res;
@@ -224,7 +229,7 @@ json_t *cv_practitioner_ref(cv *c, hxe_slice xcn, const char *salt)
     json_t *n = json_array_get(json_object_get(p, "name"), 0);
     if (json_object_get(n, "family"))
         disp = json_copy(json_object_get(n, "family"));
-    json_object_set_new(p, "meta", json_pack("{s:[s]}", "profile", US_CORE "us-core-practitioner"));
+    cv_profile(p, US_CORE "us-core-practitioner");
     /* US Core: a name and a system-qualified identifier */
     json_t *ids = json_object_get(p, "identifier");
     int ok = json_object_get(p, "name") && json_array_size(ids) > 0;
@@ -266,6 +271,11 @@ static const struct {
     {"OBR", cv_obr, "OBR[ServiceRequest]"}, {"OBX", cv_obx, "OBX[Observation]"},
     {"NTE", cv_nte, NULL},                 {"MRG", cv_mrg, NULL},                 {"SPM", cv_spm, "SPM[Specimen]"},
     {"RXA", cv_rxa, "RXA[Immunization]"},  {"RXR", cv_rxr, "RXR[Immunization]"},
+    {"SCH", cv_sch, "SCH[Appointment]"},   {"AIS", cv_ais, "AIS[Appointment]"},
+    {"AIG", cv_aig, "AIG[Appointment]"},   {"AIL", cv_ail, "AIL[Appointment]"},
+    {"AIP", cv_aip, "AIP[Appointment]"},   {"RGS", cv_rgs, NULL},
+    {"TXA", cv_txa, "TXA[DocumentReference]"}, {"FT1", cv_ft1, NULL},
+    {"PR1", cv_pr1, "PR1[Procedure]"},
 };
 
 /* message types hxe converts: MSH-9.1 ^ MSH-9.2, and the IG message map
@@ -277,7 +287,18 @@ static const struct {
     {"ADT^A13", "ADT_A01"}, {"ADT^A02", "ADT_A02"}, {"ADT^A03", "ADT_A01"},
     {"ADT^A11", "ADT_A09"}, {"ADT^A28", "ADT_A05"}, {"ADT^A31", "ADT_A05"},
     {"ADT^A05", "ADT_A05"}, {"ADT^A40", "ADT_A39"}, {"ORU^R01", "ORU_R01"}, {"ORM^O01", "ORM_O01"},
-    {"OML^O21", "OML_O21"}, {"VXU^V04", "VXU_V04"},
+    {"OML^O21", "OML_O21"}, {"VXU^V04", "VXU_V04"}, {"SIU^S12", "SIU_S12"},
+    {"SIU^S13", "SIU_S12"}, {"SIU^S14", "SIU_S12"}, {"SIU^S15", "SIU_S12"},
+    {"MDM^T02", "MDM_T02"}, {"DFT^P03", "DFT_P03"},   /* the IG has no DFT map */
+};
+
+/* the segment each structure cannot do without, besides PID */
+static const struct {
+    const char *ig, *seg, *why;
+} needs[] = {
+    {"SIU_S12", "SCH", "an Appointment is needed"},
+    {"MDM_T02", "TXA", "a DocumentReference is needed"},
+    {"DFT_P03", "FT1", "a ChargeItem is needed"},
 };
 
 static const char *ig_message(const hxe_hl7_msg *m)
@@ -322,9 +343,15 @@ int hxe_conv_v2_to_fhir(const hxe_hl7_msg *m, const hxe_conv_opts *opts, json_t 
         return hxe_err_set(err, HXE_ENOTFOUND, "MSH-9: message type not converted to FHIR");
     if (hxe_hl7_find(m, "PID", 1) < 0)
         return hxe_err_set(err, HXE_EINVAL, "PID: missing, a Patient is needed");
+    for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++)
+        if (strcmp(needs[i].ig, igmsg) == 0 && hxe_hl7_find(m, needs[i].seg, 1) < 0)
+            return hxe_err_set(err, HXE_EINVAL, "%s: missing, %s", needs[i].seg, needs[i].why);
+    if (opts && !hxe_conv_unmapped_name(opts->unmapped))
+        return hxe_err_set(err, HXE_EINVAL, "options: unmapped is not report, extension or drop");
     memset(&c, 0, sizeof c);
     c.m = m;
     c.tz = opts ? opts->tz : NULL;
+    c.unmapped = opts ? opts->unmapped : HXE_CONV_UNMAPPED_REPORT;
     c.is = issues;
     snprintf(c.msgtype, sizeof c.msgtype, "%s", igmsg);
     /* the key: sending application, facility and control id; the whole
@@ -337,18 +364,18 @@ int hxe_conv_v2_to_fhir(const hxe_hl7_msg *m, const hxe_conv_opts *opts, json_t 
     cv_cpy(m, s, fac, sizeof fac);
     hxe_hl7_get_str(m, "MSH-10", &s);
     if (!cv_cpy(m, s, ctl, sizeof ctl)) {
-        char u[CV_URL], *tmp = hxe_strndup(m->raw, m->raw_len);
-        if (!tmp)
-            return hxe_err_set(err, HXE_ENOMEM, "out of memory");
-        uuid5(tmp, u);
-        hxe_free(tmp);
+        char u[CV_URL];
+        cv_uuid5(m->raw, strnlen(m->raw, m->raw_len), u);   /* up to a NUL, as ever */
         snprintf(ctl, sizeof ctl, "%s", u + 9);
     }
     snprintf(c.key, sizeof c.key, "%s|%s|%s", app, fac, ctl);
+    cv_uuid5_start(&c.keyh);
+    cv_sha1_update(&c.keyh, c.key, strlen(c.key));
+    cv_sha1_update(&c.keyh, "|", 1);
 
     json_t *bundle = json_object();
     char bid[CV_URL];
-    uuid5(c.key, bid);
+    cv_uuid5(c.key, strlen(c.key), bid);
     json_object_set_new(bundle, "resourceType", json_string("Bundle"));
     json_object_set_new(bundle, "id", json_string(bid + 9));
     json_object_set_new(bundle, "type", json_string("transaction"));
@@ -365,18 +392,15 @@ int hxe_conv_v2_to_fhir(const hxe_hl7_msg *m, const hxe_conv_opts *opts, json_t 
                 c.seq++;
         memset(c.used, 0, sizeof c.used);
         cv_mark(&c, 0);
+        c.seg_res = NULL;
+        split_fields(&c);
         size_t j;
         for (j = 0; j < sizeof segmaps / sizeof segmaps[0]; j++)
             if (strcmp(segmaps[j].id, id) == 0)
                 break;
         if (j == sizeof segmaps / sizeof segmaps[0]) {
-            if (!id[0])
-                continue;
-            if (id[0] == 'Z')
-                cv_issue(&c, HXE_SEV_WARNING, 0, "%s[%u]: Z-segment, not mapped", id, c.seq);
-            else
-                cv_issue(&c, HXE_SEV_WARNING, 0, "%s[%u]: segment not mapped by hxe%s", id, c.seq,
-                         ig_lists(igmsg, id) ? " (the IG maps it)" : "");
+            if (id[0])
+                cv_unmapped_segment(&c, id[0] == 'Z', id[0] != 'Z' && ig_lists(igmsg, id));
             continue;
         }
         int rc = segmaps[j].fn(&c);
@@ -385,9 +409,12 @@ int hxe_conv_v2_to_fhir(const hxe_hl7_msg *m, const hxe_conv_opts *opts, json_t 
             json_decref(bundle);
             return hxe_err_set(err, rc, "%s[%u]: cannot be converted", id, c.seq);
         }
-        cv_unmapped(&c, segmaps[j].igmap);
+        /* OBX in MDM fills the DocumentReference (OBX[DocumentReference]) */
+        cv_unmapped(&c, strcmp(id, "OBX") == 0 && c.doc_res ? "OBX[DocumentReference]"
+                                                            : segmaps[j].igmap);
     }
     cv_finish(&c);
+    cv_unmapped_done(&c);
     *out = bundle;
     return 0;
 }

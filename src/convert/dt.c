@@ -240,7 +240,9 @@ json_t *hxe_conv_codeable(const hxe_hl7_msg *m, hxe_slice cwe)
 
 json_t *hxe_conv_practitioner(const hxe_hl7_msg *m, hxe_slice xcn)
 {
-    json_t *p = json_pack("{s:s}", "resourceType", "Practitioner");
+    if (cv_empty(xcn))   /* the common case (OBX-16 ...): no object to make */
+        return NULL;
+    json_t *p = cv_obj("resourceType", json_string("Practitioner"));
     hxe_slice hd = cv_comp(m, xcn, 9);
     cv_push(p, "identifier", ident(m, cv_comp(m, xcn, 1), cv_sub(m, hd, 1), cv_sub(m, hd, 2),
                                    cv_sub(m, hd, 3), cv_comp(m, xcn, 13)));
@@ -264,7 +266,9 @@ json_t *hxe_conv_practitioner(const hxe_hl7_msg *m, hxe_slice xcn)
 
 json_t *hxe_conv_organization(const hxe_hl7_msg *m, hxe_slice v, int is_hd)
 {
-    json_t *o = json_pack("{s:s}", "resourceType", "Organization");
+    if (cv_empty(v))
+        return NULL;
+    json_t *o = cv_obj("resourceType", json_string("Organization"));
     json_t *idn;
     if (is_hd) {
         json_t *sys = hd_system(m, HXE_SLICE_EMPTY, cv_comp(m, v, 2), cv_comp(m, v, 3));

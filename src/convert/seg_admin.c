@@ -1,7 +1,8 @@
 /*
  * seg_admin.c — the IG's segment maps for patient administration:
  * MSH -> MessageHeader (+ Bundle identifier/timestamp, Provenance),
- * PID/PD1 -> Patient, NK1 -> RelatedPerson, MRG -> Patient.link.
+ * PID/PD1 -> Patient (PID-10/22 -> the US Core race and ethnicity
+ * extensions), NK1 -> RelatedPerson, MRG -> Patient.link.
  * Each reads the fields it maps with cv_f, so what it leaves is reported.
  */
 #include "convert/internal.h"
@@ -69,7 +70,7 @@ int cv_msh(cv *c)
     json_t *ts = cv_when(c, 7, 2);
     if (ts)
         json_object_set_new(c->bundle, "timestamp", json_copy(ts));
-    cv_add(c, h, "header", NULL, 0, c->header);
+    c->header_res = cv_add(c, h, "header", NULL, 0, c->header);
     /* Provenance of the transformation (MSH[Provenance-Transformation]);
      * recorded must be an instant and a map may not read the clock, so it
      * is MSH-7 when that is one */
@@ -107,6 +108,82 @@ static void telecom_use(json_t *o, const char *use)
     size_t i;
     json_array_foreach(a, i, t) if (!json_object_get(t, "use"))
         json_object_set_new(t, "use", json_string(use));
+}
+
+static int cdc_code(const char *s)
+{
+    return strlen(s) == 6 && strspn(s, "0123456789") == 4 && s[4] == '-' &&
+           s[5] >= '0' && s[5] <= '9';
+}
+
+/*
+ * PID-10 race / PID-22 ethnic group -> the US Core extension `what`
+ * (race, ethnicity): a code of the OMB set (hxe/vocab/, CDC Race &
+ * Ethnicity codes, table 0189 H/N/U and the null flavors) is an
+ * ombCategory (at most max_omb), another CDC code (dddd-d) is detailed,
+ * and text, which US Core requires, is what the sender wrote (CWE.2,
+ * else the OMB display, else the code). Codes of other systems are kept
+ * in the text only.
+ */
+static json_t *omb(cv *c, unsigned f, const char *what, const char *map, const char *table,
+                   int max_omb)
+{
+    const hxe_hl7_msg *m = c->m;
+    hxe_slice v = cv_f(c, f);
+    if (cv_empty(v))
+        return NULL;
+    json_t *ext = json_array();
+    hxe_buf text = HXE_BUF_INIT;
+    int nomb = 0, rc = 0;
+    for (unsigned r = 1; r <= cv_nrep(m, v) && rc == 0; r++) {
+        hxe_slice cwe = cv_rep(m, v, r);
+        char code[32], sys[16], disp[128];
+        const char *fc, *fd, *fs;
+        size_t n = cv_cpy(m, cv_comp(m, cwe, 1), code, sizeof code);
+        cv_cpy(m, cv_comp(m, cwe, 3), sys, sizeof sys);
+        if (!cv_cpy(m, cv_comp(m, cwe, 2), disp, sizeof disp) &&
+            !cv_cpy(m, cv_comp(m, cwe, 9), disp, sizeof disp))
+            disp[0] = 0;
+        int cdc = !sys[0] || strcmp(sys, "CDCREC") == 0 || strcmp(sys, table) == 0 ||
+                  strcmp(sys, "NULLFL") == 0;
+        const char *t = disp[0] ? disp : code;
+        if (n && cdc && hxe_conv_vocab(map, code, n, &fc, &fd, &fs) == 0) {
+            json_t *cd = cv_coding(fs, fc, fd);
+            size_t i;
+            json_t *x;
+            int dup = 0;
+            json_array_foreach(ext, i, x) dup |= json_equal(json_object_get(x, "valueCoding"), cd);
+            if (!dup && nomb < max_omb) {
+                json_array_append_new(ext, json_pack("{s:s,s:o}", "url", "ombCategory",
+                                                     "valueCoding", cd));
+                nomb++;
+            } else {
+                json_decref(cd);
+            }
+            if (!disp[0])
+                t = fd;
+        } else if (n && cdc && strcmp(sys, "NULLFL") != 0 && cdc_code(code)) {
+            json_array_append_new(
+                ext, json_pack("{s:s,s:o}", "url", "detailed", "valueCoding",
+                               cv_coding("urn:oid:2.16.840.1.113883.6.238", code,
+                                         disp[0] ? disp : NULL)));
+        }
+        if (t[0] && text.len)
+            rc = hxe_buf_puts(&text, ", ");
+        if (t[0] && rc == 0)
+            rc = hxe_buf_puts(&text, t);
+    }
+    json_t *out = NULL;
+    if (rc == 0 && text.len) {
+        json_array_append_new(ext, json_pack("{s:s,s:s%}", "url", "text", "valueString", text.p,
+                                             text.len));
+        char url[96];
+        snprintf(url, sizeof url, US_CORE "us-core-%s", what);
+        out = json_pack("{s:s,s:O}", "url", url, "extension", ext);
+    }
+    json_decref(ext);
+    hxe_buf_free(&text);
+    return out;
 }
 
 int cv_pid(cv *c)
@@ -159,6 +236,8 @@ int cv_pid(cv *c)
     else if (dc[0] == 'Y' || dc[0] == 'N')
         json_object_set_new(p, "deceasedBoolean", json_boolean(dc[0] == 'Y'));
     push_reps(c, p, "address", 11, hxe_conv_address);
+    cv_push(p, "extension", omb(c, 10, "race", "hxe-OmbRace", "HL70005", 6));
+    cv_push(p, "extension", omb(c, 22, "ethnicity", "hxe-OmbEthnicity", "HL70189", 1));
     json_t *ms = cv_empty(cv_f(c, 16)) ? NULL : cv_vocab_cc(m, "MaritalStatus", cv_f(c, 16));
     if (ms && !json_object_get(json_array_get(json_object_get(ms, "coding"), 0), "system")) {
         json_t *cd = json_array_get(json_object_get(ms, "coding"), 0);
@@ -184,7 +263,7 @@ int cv_pid(cv *c)
     json_array_foreach(json_object_get(p, "identifier"), i, id) if (!json_object_get(id, "system"))
         us = 0;
     if (us)
-        json_object_set_new(p, "meta", json_pack("{s:[s]}", "profile", US_CORE "us-core-patient"));
+        cv_profile(p, US_CORE "us-core-patient");
     char q[512];
     int have_q = 0;
     json_array_foreach(json_object_get(p, "identifier"), i, id) if (!have_q &&
@@ -201,6 +280,7 @@ int cv_pd1(cv *c)
 {
     if (!c->patient_res)
         return 0;
+    c->seg_res = c->patient_res;
     hxe_slice v = cv_f(c, 4);
     for (unsigned r = 1; r <= cv_nrep(c->m, v); r++) {
         char salt[16];
@@ -244,8 +324,7 @@ int cv_nk1(cv *c)
         json_object_set_new(rp, "gender", json_string(fc));
     json_object_set_new(rp, "active", json_true());
     if (json_object_get(rp, "name"))
-        json_object_set_new(rp, "meta",
-                            json_pack("{s:[s]}", "profile", US_CORE "us-core-relatedperson"));
+        cv_profile(rp, US_CORE "us-core-relatedperson");
     cv_mark(c, 1);
     cv_add(c, rp, "nk1", NULL, 0, NULL);
     return 0;
@@ -258,6 +337,7 @@ int cv_mrg(cv *c)
 {
     if (!c->patient_res)
         return 0;
+    c->seg_res = c->patient_res;
     hxe_slice v = cv_f(c, 1);
     for (unsigned r = 1; r <= cv_nrep(c->m, v); r++) {
         json_t *id = hxe_conv_identifier(c->m, cv_rep(c->m, v, r));

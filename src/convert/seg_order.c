@@ -1,8 +1,9 @@
 /*
  * seg_order.c — the IG's segment maps for orders and results: ORC/OBR ->
- * ServiceRequest (+ DiagnosticReport in ORU), OBX -> Observation, NTE ->
- * note, SPM -> Specimen, RXA/RXR -> Immunization (VXU); and cv_finish,
- * which settles what a group leaves open when the message ends.
+ * ServiceRequest (+ DiagnosticReport in ORU, + the OBR's Specimen when no
+ * SPM comes), OBX -> Observation, NTE -> note, SPM -> Specimen, RXA/RXR ->
+ * Immunization (VXU); and cv_finish, which settles what a group and the
+ * message leave open when the message ends.
  */
 #include "convert/internal.h"
 
@@ -41,17 +42,10 @@ static void add_id(json_t *res, json_t *id)
         cv_push(res, "identifier", id);
 }
 
-static const char *first_query(json_t *res, char *q, size_t size)
-{
-    json_t *id;
-    size_t i;
-    json_array_foreach(json_object_get(res, "identifier"), i, id) if (cv_ident_query(id, q, size) == 0)
-        return q;
-    return NULL;
-}
-
 static void new_group(cv *c)
 {
+    cv_obr_specimen(c);
+    c->group_spm = 0;
     json_decref(c->group_obs);
     c->group_obs = json_array();
     c->sr_res = c->dr_res = c->obs_res = NULL;
@@ -99,11 +93,12 @@ int cv_orc(cv *c)
                                    NULL) == 0)
         json_object_set_new(sr, "status", json_string(fc));
     cv_set(sr, "authoredOn", cv_when(c, 9, 0));
-    json_t *req = cv_practitioner_ref(c, cv_rep(m, cv_f(c, 12), 1), "orc12");
+    /* ORC-12 with the ordering facility ORC-21..23: a PractitionerRole */
+    json_t *req = cv_role_ref(c, cv_f(c, 12), cv_f(c, 21), cv_f(c, 22), cv_f(c, 23), "orc12");
     cv_set(sr, "requester", req);
     char salt[16], q[512];
     snprintf(salt, sizeof salt, "sr-%u", c->seq);
-    c->sr_res = cv_add(c, sr, salt, first_query(sr, q, sizeof q), 1, c->sr);
+    c->sr_res = cv_add(c, sr, salt, cv_first_query(sr, q, sizeof q), 1, c->sr);
     c->orc_open = 1;
     c->notes_target = c->sr_res;
     return 0;
@@ -124,6 +119,16 @@ int cv_obr(cv *c)
     c->orc_open = 0;
     cv_mark(c, 1);    /* set id */
     json_t *sr = c->sr_res;
+    c->seg_res = sr;
+    /* ORU and OML: the OBR's specimen fields make a Specimen when no SPM
+     * follows in the group (OBR[Specimen]; cv_obr_specimen) */
+    if ((is_oru(c) || strcmp(c->msgtype, "OML_O21") == 0) &&
+        (!cv_empty(cv_f(c, 7)) || !cv_empty(cv_f(c, 14)) || !cv_empty(cv_f(c, 15)))) {
+        c->obr_seg = c->seg;
+        c->obr_seq = c->seq;
+        cv_mark(c, 8);
+        cv_mark(c, 10);
+    }
     json_t *plac = order_id(c, cv_f(c, 2), "PLAC"), *fill = order_id(c, cv_f(c, 3), "FILL");
     add_id(sr, json_copy(plac));
     add_id(sr, json_copy(fill));
@@ -140,26 +145,23 @@ int cv_obr(cv *c)
     /* the conditional request of an SR entry made before its identifiers */
     char q[512];
     size_t i;
-    json_t *en;
     char u[600];
     json_t *sre = NULL;
-    int taken = 0;
-    if (first_query(sr, q, sizeof q))
+    if (cv_first_query(sr, q, sizeof q))
         snprintf(u, sizeof u, "ServiceRequest?%s", q);
     else
         u[0] = 0;
-    json_array_foreach(c->entries, i, en) {
-        const char *eu = json_string_value(json_object_get(json_object_get(en, "request"), "url"));
+    for (i = json_array_size(c->entries); i-- > 0 && !sre;) {   /* it is a recent one */
+        json_t *en = json_array_get(c->entries, i);
         if (strcmp(json_string_value(json_object_get(en, "fullUrl")), c->sr) == 0)
             sre = en;
-        else if (u[0] && eu && strcmp(eu, u) == 0)
-            taken = 1;
     }
     json_t *req = json_object_get(sre, "request");
-    if (u[0] && !taken && req && !json_object_get(req, "ifNoneExist") &&
+    if (u[0] && !cv_is_indexed(c, u) && req && !json_object_get(req, "ifNoneExist") &&
         strcmp(json_string_value(json_object_get(req, "method")), "POST") == 0) {
         json_object_set_new(req, "method", json_string("PUT"));
         json_object_set_new(req, "url", json_string(u));
+        cv_indexed(c, u, i + 1);
     }
     json_t *eff = cv_when(c, 7, 0);
     if (!is_oru(c)) {
@@ -171,10 +173,10 @@ int cv_obr(cv *c)
         return 0;
     }
     /* ORU: the DiagnosticReport */
-    json_t *dr = json_pack("{s:s}", "resourceType", "DiagnosticReport");
+    json_t *dr = cv_obj("resourceType", json_string("DiagnosticReport"));
     add_id(dr, fill);
     add_id(dr, plac);
-    json_object_set_new(dr, "basedOn", json_pack("[o]", cv_ref(c->sr)));
+    json_object_set_new(dr, "basedOn", cv_arr1(cv_ref(c->sr)));
     char st[8];
     const char *fc;
     size_t n = cv_cpy(m, cv_f(c, 25), st, sizeof st);
@@ -186,7 +188,7 @@ int cv_obr(cv *c)
                  c->seq);
     }
     json_object_set_new(dr, "category",
-                        json_pack("[o]", cv_cc1(V2_CS "0074", "LAB", "Laboratory")));
+                        cv_arr1(cv_cc1(V2_CS "0074", "LAB", "Laboratory")));
     json_t *sect = hxe_conv_codeable(m, cv_f(c, 24));
     if (sect) {
         json_t *cd = json_array_get(json_object_get(sect, "coding"), 0);
@@ -203,11 +205,11 @@ int cv_obr(cv *c)
     json_t *interp = cv_practitioner_ref(c, cv_comp(m, cv_f(c, 32), 1), "obr32");
     cv_push(dr, "resultsInterpreter", interp);
     if (eff)
-        json_object_set_new(dr, "meta", json_pack("{s:[s]}", "profile",
-                                                  US_CORE "us-core-diagnosticreport-lab"));
+        cv_profile(dr, US_CORE "us-core-diagnosticreport-lab");
     char salt[16];
     snprintf(salt, sizeof salt, "dr-%u", c->seq);
-    c->dr_res = cv_add(c, dr, salt, first_query(dr, q, sizeof q), 1, c->dr);
+    c->dr_res = cv_add(c, dr, salt, cv_first_query(dr, q, sizeof q), 1, c->dr);
+    c->seg_res = c->dr_res;
     c->notes_target = sr;
     return 0;
 }
@@ -243,7 +245,9 @@ int cv_obx(cv *c)
     const hxe_hl7_msg *m = c->m;
     if (!c->patient[0])
         return 0;
-    json_t *o = json_pack("{s:s}", "resourceType", "Observation");
+    if (c->doc_res)   /* MDM: the document's content (OBX[DocumentReference]) */
+        return cv_obx_doc(c);
+    json_t *o = cv_obj("resourceType", json_string("Observation"));
     cv_push(o, "identifier", hxe_conv_ei(m, cv_f(c, 21)));
     char st[8];
     const char *fc;
@@ -256,7 +260,7 @@ int cv_obx(cv *c)
     }
     int lab = is_oru(c) && c->dr_res;
     if (lab)
-        json_object_set_new(o, "category", json_pack("[o]", cv_cc1(OBS_CAT, "laboratory", "Laboratory")));
+        json_object_set_new(o, "category", cv_arr1(cv_cc1(OBS_CAT, "laboratory", "Laboratory")));
     json_t *code = hxe_conv_codeable(m, cv_f(c, 3));
     if (!code) {
         cv_issue(c, HXE_SEV_WARNING, 3, "OBX[%u]-3: empty, the code says unknown", c->seq);
@@ -266,7 +270,7 @@ int cv_obx(cv *c)
     json_object_set_new(o, "subject", cv_ref(c->patient));
     cv_set(o, "encounter", cv_ref(c->encounter));
     if (c->sr[0])
-        json_object_set_new(o, "basedOn", json_pack("[o]", cv_ref(c->sr)));
+        json_object_set_new(o, "basedOn", cv_arr1(cv_ref(c->sr)));
     json_t *eff = cv_when(c, 14, 0);
     if (!eff && c->dr_res)
         eff = json_copy(json_object_get(c->dr_res, "effectiveDateTime"));
@@ -330,12 +334,11 @@ int cv_obx(cv *c)
     if (c->spec[0])
         json_object_set_new(o, "specimen", cv_ref(c->spec));
     if (lab)
-        json_object_set_new(o, "meta",
-                            json_pack("{s:[s]}", "profile", US_CORE "us-core-observation-lab"));
+        cv_profile(o, US_CORE "us-core-observation-lab");
     cv_mark(c, 1);
     char salt[16], q[512];
     snprintf(salt, sizeof salt, "obs-%u", c->seq);
-    o = cv_add(c, o, salt, first_query(o, q, sizeof q), 1, c->obs);
+    o = cv_add(c, o, salt, cv_first_query(o, q, sizeof q), 1, c->obs);
     c->obs_res = o;
     if (c->dr_res)
         cv_push(c->dr_res, "result", cv_ref(c->obs));
@@ -357,6 +360,8 @@ int cv_nte(cv *c)
         cv_issue(c, HXE_SEV_WARNING, 3, "NTE[%u]: comment with no resource to hold it", c->seq);
         return 0;
     }
+    c->seg_res = c->notes_target;
+    const char *type = json_string_value(json_object_get(c->notes_target, "resourceType"));
     hxe_buf b = HXE_BUF_INIT;
     int rc = 0;
     for (unsigned r = 1; r <= cv_nrep(c->m, v) && rc == 0; r++) {
@@ -369,8 +374,30 @@ int cv_nte(cv *c)
         }
         json_decref(s);
     }
-    if (rc == 0 && b.len)
+    if (rc == 0 && b.len && strcmp(type, "Appointment") == 0) {
+        /* R4 Appointment.comment is one string: comments join by lines
+         * (NTE[Appointment-Comment]) */
+        const char *old = json_string_value(json_object_get(c->notes_target, "comment"));
+        hxe_buf j = HXE_BUF_INIT;
+        if (old && ((rc = hxe_buf_puts(&j, old)) != 0 || (rc = hxe_buf_putc(&j, '\n')) != 0)) {
+            hxe_buf_free(&j);
+            hxe_buf_free(&b);
+            return rc;
+        }
+        rc = hxe_buf_append(&j, b.p, b.len);
+        if (rc == 0)
+            json_object_set_new(c->notes_target, "comment", json_stringn(j.p, j.len));
+        hxe_buf_free(&j);
+    } else if (rc == 0 && b.len && strcmp(type, "DocumentReference") == 0) {
+        /* no note in R4: a plain-text content of its own (NTE[DocumentReference]) */
+        json_t *d = cv_base64(b.p, b.len);
+        if (d)
+            cv_push(c->notes_target, "content",
+                    json_pack("{s:{s:s,s:o,s:s}}", "attachment", "contentType", "text/plain", "data",
+                              d, "title", "Comment"));
+    } else if (rc == 0 && b.len) {
         cv_push(c->notes_target, "note", json_pack("{s:s%}", "text", b.p, b.len));
+    }
     hxe_buf_free(&b);
     return rc;
 }
@@ -380,6 +407,7 @@ int cv_spm(cv *c)
     const hxe_hl7_msg *m = c->m;
     if (!c->patient[0])
         return 0;
+    c->group_spm = 1;
     json_t *s = json_pack("{s:s}", "resourceType", "Specimen");
     hxe_slice eip = cv_f(c, 2);
     hxe_slice pl = cv_comp(m, eip, 1), fl = cv_comp(m, eip, 2);
@@ -416,11 +444,11 @@ int cv_spm(cv *c)
     else
         json_decref(col);
     cv_push(s, "condition", hxe_conv_codeable(m, cv_rep(m, cv_f(c, 24), 1)));
-    json_object_set_new(s, "meta", json_pack("{s:[s]}", "profile", US_CORE "us-core-specimen"));
+    cv_profile(s, US_CORE "us-core-specimen");
     cv_mark(c, 1);
     char salt[16], q[512];
     snprintf(salt, sizeof salt, "spm-%u", c->seq);
-    s = cv_add(c, s, salt, first_query(s, q, sizeof q), 1, c->spec);
+    s = cv_add(c, s, salt, cv_first_query(s, q, sizeof q), 1, c->spec);
     /* the group's results so far were made from this specimen */
     size_t i;
     json_t *o;
@@ -503,12 +531,12 @@ int cv_rxa(cv *c)
                               cv_cc1(V2_CS "0443", "AP", "Administering Provider"), "actor", ref));
     }
     if (json_object_get(im, "primarySource") && occ)
-        json_object_set_new(im, "meta", json_pack("{s:[s]}", "profile", US_CORE "us-core-immunization"));
+        cv_profile(im, US_CORE "us-core-immunization");
     cv_mark(c, 1);
     cv_mark(c, 2);
     char salt[16], q[512];
     snprintf(salt, sizeof salt, "imm-%u", c->seq);
-    im = cv_add(c, im, salt, first_query(im, q, sizeof q), 1, c->imm);
+    im = cv_add(c, im, salt, cv_first_query(im, q, sizeof q), 1, c->imm);
     c->imm_res = im;
     c->notes_target = im;
     return 0;
@@ -518,21 +546,91 @@ int cv_rxr(cv *c)
 {
     if (!c->imm_res)
         return 0;
+    c->seg_res = c->imm_res;
     cv_set(c->imm_res, "route", hxe_conv_codeable(c->m, cv_f(c, 1)));
     cv_set(c->imm_res, "site", hxe_conv_codeable(c->m, cv_f(c, 2)));
     return 0;
+}
+
+/* OBR[Specimen]: the specimen an OBR describes (OBR-7/8 collection
+ * time, OBR-10 collector, OBR-14 received, OBR-15 source), made when its
+ * group ends without an SPM; conditional on OBR-2 as the accession
+ * identifier, as the IG maps it */
+void cv_obr_specimen(cv *c)
+{
+    if (!c->obr_seg || c->group_spm || !c->patient[0]) {
+        c->obr_seg = 0;
+        return;
+    }
+    const hxe_hl7_msg *m = c->m;
+    size_t seg = c->seg;
+    unsigned seq = c->seq;
+    json_t *seg_res = c->seg_res;
+    c->seg = c->obr_seg;
+    c->seq = c->obr_seq;
+    c->obr_seg = 0;
+    hxe_hl7_msg sub = *m;   /* SPS components are written with subcomponents */
+    sub.enc.cs = m->enc.ss ? m->enc.ss : m->enc.cs;
+    json_t *s = json_pack("{s:s}", "resourceType", "Specimen");
+    hxe_slice sps = hxe_hl7_field(m, c->seg, 15);
+    cv_set(s, "accessionIdentifier", hxe_conv_ei(m, hxe_hl7_field(m, c->seg, 2)));
+    json_t *ty = hxe_conv_codeable(&sub, cv_comp(m, sps, 1));
+    json_object_set_new(s, "type", ty ? ty : json_pack("{s:s}", "text", "unknown"));
+    json_object_set_new(s, "subject", cv_ref(c->patient));
+    cv_set(s, "receivedTime", cv_jdate(m, hxe_hl7_field(m, c->seg, 14), c->tz, 0));
+    if (c->sr[0])
+        json_object_set_new(s, "request", json_pack("[o]", cv_ref(c->sr)));
+    json_t *col = json_object();
+    cv_set(col, "collector",
+           cv_practitioner_ref(c, cv_rep(m, hxe_hl7_field(m, c->seg, 10), 1), "obr10"));
+    json_t *t7 = cv_jdate(m, hxe_hl7_field(m, c->seg, 7), c->tz, 0);
+    json_t *t8 = cv_jdate(m, hxe_hl7_field(m, c->seg, 8), c->tz, 0);
+    if (t8) {
+        json_t *per = json_object();
+        cv_set(per, "start", t7);
+        json_object_set_new(per, "end", t8);
+        json_object_set_new(col, "collectedPeriod", per);
+    } else {
+        cv_set(col, "collectedDateTime", t7);
+    }
+    cv_set(col, "bodySite", hxe_conv_codeable(&sub, cv_comp(m, sps, 4)));
+    cv_set(s, "collection", col);
+    json_t *ft = cv_jstr(m, cv_comp(m, sps, 3));
+    if (ft)
+        cv_push(s, "note", json_pack("{s:o}", "text", ft));
+    cv_profile(s, US_CORE "us-core-specimen");
+    char salt[24], q[512], eq[520];
+    snprintf(salt, sizeof salt, "obr-spm-%u", c->seq);
+    json_t *acc = json_object_get(s, "accessionIdentifier");
+    const char *query = NULL;
+    if (acc && cv_ident_query(acc, q, sizeof q) == 0) {
+        snprintf(eq, sizeof eq, "accession=%s", q + strlen("identifier="));
+        query = eq;
+    }
+    cv_add(c, s, salt, query, 1, c->spec);
+    size_t i;
+    json_t *o;
+    json_array_foreach(c->group_obs, i, o) if (!json_object_get(o, "specimen"))
+        json_object_set_new(o, "specimen", cv_ref(c->spec));
+    if (c->dr_res)
+        cv_push(c->dr_res, "specimen", cv_ref(c->spec));
+    c->seg = seg;
+    c->seq = seq;
+    c->seg_res = seg_res;
 }
 
 void cv_finish(cv *c)
 {
     size_t i;
     json_t *e;
+    cv_obr_specimen(c);
+    cv_doc_finish(c);
+    cv_appt_finish(c);
     json_array_foreach(c->entries, i, e) {
         json_t *r = json_object_get(e, "resource");
         const char *t = json_string_value(json_object_get(r, "resourceType"));
         if (strcmp(t, "ServiceRequest") == 0 && json_object_get(r, "code"))
-            json_object_set_new(r, "meta",
-                                json_pack("{s:[s]}", "profile", US_CORE "us-core-servicerequest"));
+            cv_profile(r, US_CORE "us-core-servicerequest");
         /* US Core wants identifier.system where these have identifiers: a
          * resource whose v2 ids carry no system claims the base only */
         if (strcmp(t, "Encounter") == 0 || strcmp(t, "Patient") == 0 ||
@@ -546,4 +644,7 @@ void cv_finish(cv *c)
     json_decref(c->group_obs);
     json_decref(c->orc_ids);
     c->group_obs = c->orc_ids = NULL;
+    hxe_buf_free(&c->doc_text);
+    json_decref(c->qidx);
+    c->qidx = NULL;
 }

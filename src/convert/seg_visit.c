@@ -1,6 +1,7 @@
 /*
  * seg_visit.c — the IG's segment maps around a visit: PV1/PV2 ->
- * Encounter, AL1 -> AllergyIntolerance, DG1 -> Condition, IN1 -> Coverage.
+ * Encounter (PV1-3 -> Location), AL1 -> AllergyIntolerance, DG1 ->
+ * Condition, IN1 -> Coverage.
  */
 #include "convert/internal.h"
 
@@ -93,17 +94,11 @@ int cv_pv1(cv *c)
         cv_set(per, "end", end);
         json_object_set_new(e, "period", per);
     }
-    /* PV1-3: the location as a display (no Location resource yet) */
-    hxe_slice pl = cv_f(c, 3);
-    char loc[200];
-    size_t o = 0;
-    for (unsigned k = 1; k <= 4 && o < sizeof loc - 1; k++) {
-        char part[64];
-        if (cv_cpy(m, cv_comp(m, pl, k), part, sizeof part))
-            o += (size_t)snprintf(loc + o, sizeof loc - o, "%s%s", o ? " " : "", part);
-    }
-    if (o)
-        cv_push(e, "location", json_pack("{s:{s:s}}", "location", "display", loc));
+    /* PV1-3: Locations (PL[Location]); planned for a pre-admit (IG) */
+    json_t *loc = cv_location_ref(c, cv_rep(m, cv_f(c, 3), 1), "pv1-3");
+    if (loc)
+        cv_push(e, "location", json_pack("{s:o,s:s}", "location", loc, "status",
+                                         strcmp(cls, "P") == 0 ? "planned" : "active"));
     json_t *dd = hxe_conv_codeable(m, cv_f(c, 36));
     if (dd) {
         json_t *cd = json_array_get(json_object_get(dd, "coding"), 0);
@@ -112,7 +107,7 @@ int cv_pv1(cv *c)
         json_object_set_new(e, "hospitalization", json_pack("{s:o}", "dischargeDisposition", dd));
     }
     if (json_object_get(e, "type"))
-        json_object_set_new(e, "meta", json_pack("{s:[s]}", "profile", US_CORE "us-core-encounter"));
+        cv_profile(e, US_CORE "us-core-encounter");
     char q[512];
     json_t *id = json_array_get(json_object_get(e, "identifier"), 0);
     int hq = id && cv_ident_query(id, q, sizeof q) == 0;
@@ -160,8 +155,7 @@ int cv_al1(cv *c)
             cv_push(a, "reaction", json_pack("{s:[{s:o}]}", "manifestation", "text", t));
     }
     cv_set(a, "onsetDateTime", cv_when(c, 6, 0));
-    json_object_set_new(a, "meta",
-                        json_pack("{s:[s]}", "profile", US_CORE "us-core-allergyintolerance"));
+    cv_profile(a, US_CORE "us-core-allergyintolerance");
     cv_mark(c, 1);
     char salt[16];
     snprintf(salt, sizeof salt, "al1-%u", c->seq);
@@ -189,8 +183,7 @@ int cv_dg1(cv *c)
     cv_set(d, "encounter", cv_ref(c->encounter));
     cv_set(d, "onsetDateTime", cv_when(c, 5, 0));
     cv_set(d, "recordedDate", cv_when(c, 19, 0));
-    json_object_set_new(d, "meta", json_pack("{s:[s]}", "profile",
-                                             US_CORE "us-core-condition-encounter-diagnosis"));
+    cv_profile(d, US_CORE "us-core-condition-encounter-diagnosis");
     cv_mark(c, 1);
     char q[512], salt[16];
     json_t *id = json_array_get(json_object_get(d, "identifier"), 0);

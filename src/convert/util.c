@@ -73,10 +73,37 @@ static int text(const hxe_hl7_msg *m, hxe_slice raw, hxe_buf *b)
     return 0;
 }
 
+/* Most values need no decoding: printable ASCII without the escape
+ * character, in a character set ASCII is part of. Those are read in
+ * place, trimmed, without the copy and allocation of text(): 1 and *out
+ * (empty for a value that says nothing), or 0 when text() is needed. */
+static int plain(const hxe_hl7_msg *m, hxe_slice raw, hxe_slice *out)
+{
+    if (m->charset == HXE_HL7_CS_ICONV)
+        return 0;
+    for (size_t i = 0; i < raw.n; i++) {
+        unsigned char ch = (unsigned char)raw.p[i];
+        if (ch < 0x20 || ch > 0x7e || (m->enc.es && ch == (unsigned char)m->enc.es))
+            return 0;
+    }
+    size_t s = 0, e = raw.n;
+    while (s < e && raw.p[s] == ' ')
+        s++;
+    while (e > s && raw.p[e - 1] == ' ')
+        e--;
+    *out = hxe_slice_of(raw.p + s, e - s);
+    if (raw.n == 2 && raw.p[0] == '"' && raw.p[1] == '"')
+        out->n = 0;   /* "" : the v2 null, nothing to carry */
+    return 1;
+}
+
 json_t *cv_jstr(const hxe_hl7_msg *m, hxe_slice raw)
 {
     hxe_buf b = HXE_BUF_INIT;
     json_t *j = NULL;
+    hxe_slice v;
+    if (plain(m, raw, &v))
+        return v.n ? json_stringn_nocheck(v.p, v.n) : NULL;
     if (text(m, raw, &b) == 0)
         j = json_stringn(b.p, b.len);
     hxe_buf_free(&b);
@@ -87,8 +114,15 @@ size_t cv_cpy(const hxe_hl7_msg *m, hxe_slice raw, char *buf, size_t size)
 {
     hxe_buf b = HXE_BUF_INIT;
     size_t n = 0;
+    hxe_slice v;
     if (size == 0)
         return 0;
+    if (plain(m, raw, &v)) {
+        n = v.n < size - 1 ? v.n : size - 1;
+        memcpy(buf, v.p, n);
+        buf[n] = 0;
+        return n;
+    }
     if (text(m, raw, &b) == 0) {
         n = b.len < size - 1 ? b.len : size - 1;
         memcpy(buf, b.p, n);
@@ -286,7 +320,13 @@ json_t *cv_ref(const char *url)
 {
     if (!url || !*url)
         return NULL;
-    return json_pack("{s:s}", "reference", url);
+    /* not json_pack: references are the most frequent object made */
+    json_t *r = json_object();
+    if (r && json_object_set_new_nocheck(r, "reference", json_string(url)) != 0) {
+        json_decref(r);   /* the string, when made, is released by the call */
+        return NULL;
+    }
+    return r;
 }
 
 /* ---- generated tables ---- */
@@ -376,6 +416,15 @@ json_t *cv_vocab_cc(const hxe_hl7_msg *m, const char *map, hxe_slice cwe)
             a = json_array();
             json_object_set_new(cc, "coding", a);
         }
+        /* the IG's coding first, unless the sender wrote that very one */
+        size_t i;
+        json_t *x;
+        json_array_foreach(a, i, x) {
+            const char *xs = json_string_value(json_object_get(x, "system"));
+            const char *xc = json_string_value(json_object_get(x, "code"));
+            if (xs && xc && strcmp(xs, fs) == 0 && strcmp(xc, fc) == 0)
+                return cc;
+        }
         json_array_insert_new(a, 0, cv_coding(fs, fc, fd));
         return cc;
     }
@@ -411,4 +460,89 @@ int cv_ident_query(const json_t *ident, char *out, size_t size)
     cv_urlenc(val, ev, sizeof ev);
     snprintf(out, size, "identifier=%s|%s", es, ev);
     return 0;
+}
+
+json_t *cv_jraw(const hxe_hl7_msg *m, hxe_slice raw)
+{
+    hxe_buf u = HXE_BUF_INIT, b = HXE_BUF_INIT;
+    if (cv_empty(raw))
+        return NULL;
+    /* the message's character set to UTF-8; bytes it cannot read become
+     * U+FFFD, and control characters (a FHIR string holds none but tab
+     * and line breaks) a space */
+    const char *p = raw.p;
+    size_t n = raw.n;
+    if (hxe_hl7_to_utf8(m, raw.p, raw.n, &u) == 0 && u.p) {
+        p = u.p;
+        n = u.len;
+    }
+    int rc = hxe_buf_reserve(&b, n + 1);
+    for (size_t i = 0; i < n && rc == 0;) {
+        size_t ok = hxe_utf8_check(p + i, n - i);
+        for (size_t k = 0; k < ok && rc == 0; k++) {
+            unsigned char ch = (unsigned char)p[i + k];
+            rc = hxe_buf_putc(&b, ch < 0x20 && ch != '\t' ? ' ' : (char)ch);
+        }
+        i += ok;
+        if (i < n) {
+            if (rc == 0)
+                rc = hxe_utf8_put(&b, 0xFFFD);
+            i++;
+        }
+    }
+    json_t *j = rc == 0 && b.len ? json_stringn(b.p, b.len) : NULL;
+    hxe_buf_free(&u);
+    hxe_buf_free(&b);
+    return j;
+}
+
+const char *cv_first_query(json_t *res, char *q, size_t size)
+{
+    json_t *id;
+    size_t i;
+    json_array_foreach(json_object_get(res, "identifier"), i, id) if (cv_ident_query(id, q, size) == 0)
+        return q;
+    return NULL;
+}
+
+void cv_default_system(json_t *cc, const char *sys)
+{
+    json_t *cd = json_array_get(json_object_get(cc, "coding"), 0);
+    if (cd && !json_object_get(cd, "system"))
+        json_object_set_new(cd, "system", json_string(sys));
+}
+
+/* json_pack parses its format on every call; these few shapes are made
+ * for every result, so they are built directly */
+json_t *cv_obj(const char *key, json_t *v)
+{
+    json_t *o = json_object();
+    if (o && v && json_object_set_new_nocheck(o, key, v) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    if (!v) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+json_t *cv_arr1(json_t *v)
+{
+    json_t *a = json_array();
+    if (a && v && json_array_append_new(a, v) != 0) {
+        json_decref(a);
+        return NULL;
+    }
+    if (!v) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+void cv_profile(json_t *res, const char *url)
+{
+    json_object_set_new_nocheck(res, "meta", cv_obj("profile", cv_arr1(json_string(url))));
 }

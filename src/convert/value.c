@@ -57,7 +57,7 @@ static json_t *quantity(const hxe_hl7_msg *m, hxe_slice num, hxe_slice units)
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static json_t *base64(const char *s, size_t n)
+json_t *cv_base64(const char *s, size_t n)
 {
     hxe_buf b = HXE_BUF_INIT;
     int rc = 0;
@@ -76,7 +76,7 @@ static json_t *base64(const char *s, size_t n)
     return j;
 }
 
-static json_t *attachment(const hxe_hl7_msg *m, hxe_slice ed)
+json_t *cv_attachment(const hxe_hl7_msg *m, hxe_slice ed)
 {
     char t[32], st[64], enc[16], ct[100];
     cv_cpy(m, cv_comp(m, ed, 2), t, sizeof t);
@@ -86,7 +86,16 @@ static json_t *attachment(const hxe_hl7_msg *m, hxe_slice ed)
     if (cv_empty(data))
         return NULL;
     json_t *a = json_object();
-    if (t[0] && st[0] && !strchr(st, ' ')) {
+    /* ED.2 (table 0191) names a MIME top-level type in v2's own words */
+    static const struct {
+        const char *v2, *mime;
+    } tops[] = {{"AP", "application"}, {"AU", "audio"}, {"IM", "image"}, {"SI", "image"},
+                {"NS", "application"}, {"SD", "application"}, {"TX", "text"}, {"TEXT", "text"},
+                {"FT", "text"}};
+    for (size_t i = 0; i < sizeof tops / sizeof tops[0]; i++)
+        if (strcmp(t, tops[i].v2) == 0)
+            snprintf(t, sizeof t, "%s", tops[i].mime);
+    if (t[0] && st[0] && !strchr(st, ' ') && !strchr(t, ' ')) {
         snprintf(ct, sizeof ct, "%s/%s", t, st);
         for (char *p = ct; *p; p++)
             if (*p >= 'A' && *p <= 'Z')
@@ -104,14 +113,17 @@ static json_t *attachment(const hxe_hl7_msg *m, hxe_slice ed)
                 ch == '+' || ch == '/' || ch == '=')
                 rc = hxe_buf_putc(&b, ch);
         }
-        if (rc == 0 && b.len)
+        /* whole quads, padding only at the end: else it is not base64
+         * (a placeholder such as "<Base64 encoded>") */
+        size_t pad = b.len && b.p[b.len - 1] == '=' ? (b.len > 1 && b.p[b.len - 2] == '=' ? 2 : 1) : 0;
+        if (rc == 0 && b.len && b.len % 4 == 0 && !memchr(b.p, '=', b.len - pad))
             d = json_stringn(b.p, b.len);
         hxe_buf_free(&b);
         hxe_buf_free(&raw);
     } else {
         hxe_buf b = HXE_BUF_INIT;
         if (hxe_hl7_unescape(m, data, &b, NULL) == 0 && b.len)
-            d = base64(b.p, b.len);
+            d = cv_base64(b.p, b.len);
         hxe_buf_free(&b);
     }
     if (!d) {
@@ -188,7 +200,7 @@ json_t *hxe_conv_obs_value(const hxe_hl7_msg *m, const char *vt, hxe_slice v, hx
             return d;
         }
     } else if (strcmp(vt, "ED") == 0) {
-        json_t *a = attachment(m, v);
+        json_t *a = cv_attachment(m, v);
         if (a) {
             *key = "extension";
             return json_pack("[{s:s,s:o}]", "url",

@@ -1,6 +1,8 @@
 /*
  * test_convert_cli.c — `hxe convert --from hl7v2 --to fhir`: one Bundle
- * per message on stdout, notes on stderr, exit codes 0/1/2.
+ * per message on stdout, notes on stderr, exit codes 0/1/2; and
+ * `hxe convert --from fhir --to hl7v2`: one message, the type chosen or
+ * given, MSH from the options, segments on lines or ended by \r.
  * Needs $HXE_BIN (set by CMake); skipped without it.
  */
 #include "helpers/testutil.h"
@@ -84,7 +86,7 @@ static void test_cli(void **state)
     assert_int_equal(run(args), 1);
     /* usage: 2 */
     assert_int_equal(run("--from hl7v2 --to fhir"), 2);
-    assert_int_equal(run("--from fhir --to hl7v2 x"), 2);
+    assert_int_equal(run("--from x12 --to fhir x"), 2);
     snprintf(args, sizeof args, "--from hl7v2 --to fhir --tz 5 %s", two);
     assert_int_equal(run(args), 2);
     assert_int_equal(run("--from hl7v2 --to fhir /nonexistent/file"), 2);
@@ -92,10 +94,92 @@ static void test_cli(void **state)
     tu_rmtree(tmp);
 }
 
+static const char report_json[] =
+    "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+    "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p\",\"identifier\":[{\"system\":"
+    "\"urn:oid:1.2.3\",\"value\":\"MRN1\"}],\"name\":[{\"family\":\"Doe\",\"given\":[\"Jo\"]}],"
+    "\"gender\":\"female\",\"birthDate\":\"2000-01-01\"}},"
+    "{\"resource\":{\"resourceType\":\"DiagnosticReport\",\"id\":\"d\",\"status\":\"final\","
+    "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"24323-8\"}]},"
+    "\"subject\":{\"reference\":\"Patient/p\"},\"effectiveDateTime\":\"2024-03-01T10:30:00-05:00\","
+    "\"result\":[{\"reference\":\"Observation/o\"}]}},"
+    "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o\",\"status\":\"final\","
+    "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"2345-7\"}]},"
+    "\"subject\":{\"reference\":\"Patient/p\"},\"valueQuantity\":{\"value\":182,\"unit\":\"mg/dL\","
+    "\"system\":\"http://unitsofmeasure.org\",\"code\":\"mg/dL\"},"
+    "\"interpretation\":[{\"coding\":[{\"system\":"
+    "\"http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation\",\"code\":\"H\"}]}]}},"
+    "{\"resource\":{\"resourceType\":\"ServiceRequest\",\"id\":\"s\",\"status\":\"active\","
+    "\"intent\":\"order\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"4548-4\"}]},"
+    "\"subject\":{\"reference\":\"Patient/p\"}}}]}";
+
+static void test_cli_fhir_to_v2(void **state)
+{
+    (void)state;
+    if (!getenv("HXE_BIN")) {
+        print_message("HXE_BIN not set: skipped\n");
+        skip();
+    }
+    assert_int_equal(tu_tmpdir(tmp), 0);
+    char rep[256], pat[256], bad[256], args[1024];
+    put("report.json", report_json, rep);
+    put("patient.json",
+        "{\"resourceType\":\"Patient\",\"identifier\":[{\"value\":\"7\"}],\"name\":[{\"family\":\"Roe\"}]}",
+        pat);
+    put("bad.json", "{\"resourceType\":", bad);
+    /* a report and an order it is not based on: the type must be given */
+    snprintf(args, sizeof args, "--from fhir --to hl7v2 %s", rep);
+    assert_int_equal(run(args), 1);
+    assert_string_equal(out, "");
+    snprintf(args, sizeof args,
+             "--from fhir --to hl7v2 --type ORU^R01 --validate --sending-app LIS^1.2.3^ISO "
+             "--receiving-facility EHR --time 2024-03-01T12:00:00Z --control-id C1 %s",
+             rep);
+    assert_int_equal(run(args), 0);
+    assert_non_null(strstr(out, "MSH|^~\\&|LIS^1.2.3^ISO|||EHR|20240301120000+0000||ORU^R01^ORU_R01|C1|P|2.5.1\n"));
+    assert_non_null(strstr(out, "\nOBX|1|NM|2345-7^^LN||182|mg/dL^mg/dL^UCUM||H|||F"));
+    assert_null(strchr(out, '\r'));
+    assert_int_equal(lines(out), 5);   /* MSH PID ORC OBR OBX */
+    /* the same input and options: the same message; --cr as on the wire */
+    char *first = strdup(out);
+    assert_non_null(first);
+    assert_int_equal(run(args), 0);
+    assert_string_equal(out, first);
+    free(first);
+    snprintf(args, sizeof args, "--from fhir --to hl7v2 --type OML^O21 --cr --time now - < %s", rep);
+    assert_int_equal(run(args), 0);
+    assert_non_null(strstr(out, "OML^O21^OML_O21"));
+    assert_non_null(strstr(out, "\rORC|NW\rOBR|1|"));
+    assert_null(strchr(out, '\n'));
+    /* a lone Patient: ADT^A31; no time in the input or options: now */
+    snprintf(args, sizeof args, "--from fhir --to hl7v2 --validate %s", pat);
+    assert_int_equal(run(args), 0);
+    assert_non_null(strstr(out, "ADT^A31^ADT_A05"));
+    assert_null(strstr(out, "MSH|^~\\&|||||||"));
+    /* unreadable JSON 1; a type hxe does not write, options of the other
+     * direction, a missing file: usage, 2 */
+    snprintf(args, sizeof args, "--from fhir --to hl7v2 %s", bad);
+    assert_int_equal(run(args), 1);
+    snprintf(args, sizeof args, "--from fhir --to hl7v2 --type SIU^S12 %s", rep);
+    assert_int_equal(run(args), 2);
+    snprintf(args, sizeof args, "--from fhir --to hl7v2 --tz +01:00 %s", rep);
+    assert_int_equal(run(args), 2);
+    snprintf(args, sizeof args, "--from hl7v2 --to fhir --type ORU^R01 %s", rep);
+    assert_int_equal(run(args), 2);
+    snprintf(args, sizeof args, "--from fhir --to hl7v2 --processing-id X %s", rep);
+    assert_int_equal(run(args), 2);
+    assert_int_equal(run("--from fhir --to hl7v2 /nonexistent/file"), 2);
+    assert_int_equal(run("--from fhir --to x12 -"), 2);
+    assert_int_equal(run("--help"), 0);
+    assert_non_null(strstr(out, "--from fhir --to hl7v2"));
+    tu_rmtree(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_cli_fhir_to_v2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

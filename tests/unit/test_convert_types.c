@@ -319,6 +319,21 @@ static void test_ig_tables(void **s)
         {"XCN[Practitioner]", "XCN.1 XCN.2 XCN.3 XCN.4 XCN.5 XCN.6 XCN.9 XCN.13"},
         {"XON[Organization]", "XON.1 XON.6 XON.7 XON.10"},
         {"HD[Organization]", "HD.1 HD.2 HD.3"},
+        {"ORC[ServiceRequest]", "ORC-21 ORC-22 ORC-23"},
+        {"OBR[Specimen]", "OBR-2 OBR-7 OBR-8 OBR-10 OBR-14 OBR-15"},
+        {"SPS[Specimen-Source]", "SPS.1 SPS.3 SPS.4"},
+        {"PL[Location]", "PL.1 PL.2 PL.3 PL.4 PL.7 PL.8 PL.9 PL.10"},
+        {"SCH[Appointment]", "SCH-1 SCH-2 SCH-7 SCH-8 SCH-9 SCH-11 SCH-12 SCH-16 SCH-20 SCH-25 "
+                             "SCH-26 SCH-27"},
+        {"TQ[Appointment]", "TQ.4 TQ.5"},
+        {"AIS[Appointment]", "AIS-3 AIS-10"},
+        {"AIG[Appointment]", "AIG-3 AIG-4 AIG-8"},
+        {"AIL[Appointment]", "AIL-3 AIL-6"},
+        {"AIP[Appointment]", "AIP-3 AIP-4 AIP-6"},
+        {"TXA[DocumentReference]", "TXA-2 TXA-6 TXA-9 TXA-10 TXA-12 TXA-16 TXA-17 TXA-18 TXA-19 "
+                                   "TXA-25"},
+        {"OBX[DocumentReference]", "OBX-5"},
+        {"PR1[Procedure]", "PR1-3 PR1-4 PR1-5 PR1-6 PR1-8 PR1-11 PR1-12 PR1-15 PR1-19 PR1-23"},
     };
     size_t bad = 0;
     for (size_t i = 0; i < sizeof read / sizeof read[0]; i++) {
@@ -338,6 +353,10 @@ static void test_ig_tables(void **s)
      * RXA-9 (information source, NIP001 "00" = new record) gives
      * Immunization.primarySource, which US Core requires */
     assert_int_equal(hxe_conv_ig_maps("RXA[Immunization]", "RXA-9"), 0);
+    /* SCH-10, the units of SCH-9, which minutesDuration needs; AIL-4, the
+     * location's type, as participant.type the way AIG-4 and AIP-4 are */
+    assert_int_equal(hxe_conv_ig_maps("SCH[Appointment]", "SCH-10"), 0);
+    assert_int_equal(hxe_conv_ig_maps("AIL[Appointment]", "AIL-4"), 0);
     assert_int_equal(hxe_conv_ig_maps("PID[Patient]", "PID-1"), 0);
     assert_int_equal(hxe_conv_ig_maps("PID[Patient]", "PID-99"), -1);
 }
