@@ -1,8 +1,11 @@
 #!/bin/sh
 # run.sh BUILD_DIR — the benchmarks behind `make bench`: the HL7 v2 parse
-# benchmark, then the engine benchmark (bench/engine_bench.sh).
+# benchmark, the engine benchmark (bench/engine_bench.sh), the X12
+# benchmark (bench/x12_bench.sh), then the FHIR benchmark
+# (bench/fhir_bench.sh).
 #
-# Installs what the peers need (Debian's python3-hl7, the npm parsers and
+# Installs what the peers need (Debian's python3-hl7 and
+# libx12-parser-perl, the npm parsers, validators and
 # MLLP servers pinned in bench/peers/package-lock.json), idempotently and
 # without questions; writes the corpus into BUILD_DIR/bench/ unless it is there;
 # runs hxe (BUILD_DIR/hl7_parse_bench) and every peer on it, one after the
@@ -19,10 +22,24 @@
 # table (bench/report_engine.py) and its own marked section of
 # docs/performance.md. It fails the run when hxe failed.
 #
-# Knobs (environment): BENCH_ONLY=parse or BENCH_ONLY=engine runs one part
+# The X12 benchmark (bench/x12_bench.sh): a generated 837P/835 corpus of
+# about 100 MB read by BUILD_DIR/x12_bench (tokenize, loop parse,
+# validation through SNIP 5) and by node-x12, x12-parser,
+# @stedi/x12-tools (npm) and X12::Parser (Debian's libx12-parser-perl);
+# its table (bench/report_x12.py) has its own marked section.
+#
+# The FHIR benchmark (bench/fhir_bench.sh): ORU^R01 messages with 10 OBX
+# converted to FHIR Bundles as JSON by BUILD_DIR/convert_bench, and a set
+# of FHIR resources validated by BUILD_DIR/fhir_validate_bench and by the
+# npm validators @medplum/core and fhir; two tables (bench/report_fhir.py)
+# in their own marked section.
+#
+# Knobs (environment): BENCH_ONLY=parse, engine, x12 or fhir runs one part
 # alone; BENCH_MESSAGES (20000), BENCH_MIN_SECONDS (2), BENCH_MIN_PASSES
 # (3), BENCH_MAX_SECONDS (20) per tool for the parse part; BENCH_ENGINE_*
-# (see bench/engine_bench.sh) for the engine part; BENCH_DOC=0 to leave
+# (see bench/engine_bench.sh) for the engine part; BENCH_X12_* (see
+# bench/x12_bench.sh) for the X12 part; BENCH_FHIR_* (see
+# bench/fhir_bench.sh) for the FHIR part; BENCH_DOC=0 to leave
 # docs/performance.md alone.
 set -eu
 
@@ -32,8 +49,8 @@ COUNT=${BENCH_MESSAGES:-20000}
 OUT=$BUILD/bench
 ONLY=${BENCH_ONLY:-}
 case $ONLY in
-"" | parse | engine) ;;
-*) printf '%s\n' "bench: BENCH_ONLY must be parse or engine" >&2; exit 2 ;;
+"" | parse | engine | x12 | fhir) ;;
+*) printf '%s\n' "bench: BENCH_ONLY must be parse, engine, x12 or fhir" >&2; exit 2 ;;
 esac
 mkdir -p "$OUT"
 
@@ -70,6 +87,7 @@ newer() {
 
 # ---- peers' dependencies ----
 apt_install python3 python3-hl7 || true
+apt_install perl libx12-parser-perl || true
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
@@ -106,8 +124,8 @@ cpu_busy() {
 }
 
 HXE_OK=1
-# ==== the parse benchmark (left out with BENCH_ONLY=engine) ====
-if [ "$ONLY" != engine ]; then
+# ==== the parse benchmark (BENCH_ONLY unset or parse) ====
+if [ -z "$ONLY" ] || [ "$ONLY" = parse ]; then
 # ---- the corpus ----
 CORPUS=$OUT/hl7_corpus_$COUNT.hl7
 INFO=$OUT/hl7_corpus_$COUNT.txt
@@ -162,8 +180,8 @@ BUSY_AFTER=$(cpu_busy || true)
     --doc "$DOC" --command "$CMD" --busy "${BUSY_BEFORE:-}" "${BUSY_AFTER:-}" || HXE_OK=0
 fi
 
-# ==== the engine benchmark (left out with BENCH_ONLY=parse) ====
-if [ "$ONLY" != parse ]; then
+# ==== the engine benchmark (BENCH_ONLY unset or engine) ====
+if [ -z "$ONLY" ] || [ "$ONLY" = engine ]; then
     ERESULTS=$OUT/engine_results.jsonl
     : >"$ERESULTS"
     EBUSY_BEFORE=$(cpu_busy || true)
@@ -172,5 +190,29 @@ if [ "$ONLY" != parse ]; then
     "$PY" bench/report_engine.py --results "$ERESULTS" --build "$BUILD" --doc "$DOC" \
         --command "$CMD" --busy "${EBUSY_BEFORE:-}" "${EBUSY_AFTER:-}" || HXE_OK=0
     grep -q '"tool": "hxe", "mode": "[a-z]*", "error"' "$ERESULTS" && HXE_OK=0
+fi
+
+# ==== the X12 benchmark (BENCH_ONLY unset or x12) ====
+if [ -z "$ONLY" ] || [ "$ONLY" = x12 ]; then
+    XRESULTS=$OUT/x12_results.jsonl
+    XINFO=$OUT/x12_corpus_info.txt
+    : >"$XRESULTS"
+    XBUSY_BEFORE=$(cpu_busy || true)
+    sh bench/x12_bench.sh "$BUILD" "$XRESULTS" "$XINFO" || HXE_OK=0
+    XBUSY_AFTER=$(cpu_busy || true)
+    "$PY" bench/report_x12.py --results "$XRESULTS" --corpus-info "$XINFO" --build "$BUILD" \
+        --doc "$DOC" --command "$CMD" --busy "${XBUSY_BEFORE:-}" "${XBUSY_AFTER:-}" || HXE_OK=0
+fi
+
+# ==== the FHIR benchmark (BENCH_ONLY unset or fhir) ====
+if [ -z "$ONLY" ] || [ "$ONLY" = fhir ]; then
+    FRESULTS=$OUT/fhir_results.jsonl
+    FINFO=$OUT/fhir_corpus_info.txt
+    : >"$FRESULTS"
+    FBUSY_BEFORE=$(cpu_busy || true)
+    sh bench/fhir_bench.sh "$BUILD" "$FRESULTS" "$FINFO" || HXE_OK=0
+    FBUSY_AFTER=$(cpu_busy || true)
+    "$PY" bench/report_fhir.py --results "$FRESULTS" --corpus-info "$FINFO" --build "$BUILD" \
+        --doc "$DOC" --command "$CMD" --busy "${FBUSY_BEFORE:-}" "${FBUSY_AFTER:-}" || HXE_OK=0
 fi
 [ "$HXE_OK" = 1 ] || { say "hxe did not run"; exit 1; }
