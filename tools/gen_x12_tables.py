@@ -52,8 +52,13 @@ class Pool:
     def __init__(self):
         self.off = {}
         self.parts = []
+        self.by_off = {}
         self.size = 0
         self.add("")
+
+    def parts_of(self, off):
+        """The bytes of the string at pool offset off."""
+        return self.by_off[off]
 
     def add(self, s):
         s = s or ""
@@ -62,6 +67,7 @@ class Pool:
         o = self.size
         self.off[s] = o
         b = s.encode("utf-8")
+        self.by_off[o] = b
         self.parts.append(b)
         self.size += len(b) + 1
         return o
@@ -281,9 +287,10 @@ class Gen:
                 self.quals.append((e, c, len(codes), cf))
             uf = len(self.uses)
             self.uses.extend(n["uses"])
+            last_r = max([j + 1 for j, u in enumerate(n["uses"]) if u == USAGE["R"]] or [0])
             self.nodes[i] = (0, n["usage"], n["max"], sid, self.seg_order.index(sid), 0,
                              self.pool.add(n["name"]), 0, 0, qf, len(n["quals"]), uf,
-                             len(n["uses"]))
+                             len(n["uses"]), last_r)
             return
         kids = n["children"]
         first = len(self.nodes)
@@ -295,7 +302,7 @@ class Gen:
         if depth >= 12:
             die(where, "loops nested deeper than 12")
         self.nodes[i] = (1, n["usage"], n["max"], seg, -1, self.pool.add(n["id"]),
-                         self.pool.add(n["name"]), first, len(kids), 0, 0, 0, 0)
+                         self.pool.add(n["name"]), first, len(kids), 0, 0, 0, 0, 0)
 
     def write(self, out):
         w = []
@@ -307,8 +314,9 @@ class Gen:
         w.append("    {0, 0, 0, 0, 0, 0, 0, 0}\n};")
         w.append("const x12t_comp x12t_comps[] = {")
         for c in self.comps:
-            w.append('    {"%s", %d, %d},' % (c["id"], c["first"], len(c["elems"])))
-        w.append('    {"", 0, 0}\n};')
+            last_m = max([i + 1 for i, e in enumerate(c["elems"]) if e[6] == REQ["M"]] or [0])
+            w.append('    {"%s", %d, %d, %d},' % (c["id"], c["first"], len(c["elems"]), last_m))
+        w.append('    {"", 0, 0, 0}\n};')
         w.append("const x12t_rule x12t_rules[] = {")
         for k, es in self.rules:
             w.append("    {'%s', %d, {%s}}," % (k, len(es), ", ".join(str(x) for x in es)))
@@ -316,8 +324,12 @@ class Gen:
         w.append("const x12t_seg x12t_segs[] = {")
         for sid in self.seg_order:
             s = self.segs[sid]
-            w.append('    {"%s", %d, %d, %d, %d, %d},' % (sid, self.pool.add(s["name"]), s["first"],
-                                                        len(s["elems"]), s["rule_first"], len(s["rules"])))
+            last_m = max([i + 1 for i, e in enumerate(s["elems"]) if e[6] == REQ["M"]] or [0])
+            # elements 1..64 that are composites, as bits (e - 1)
+            comps = sum(1 << i for i, e in enumerate(s["elems"]) if e[5] == TYPES["-"] and i < 64)
+            w.append('    {"%s", %d, %d, %d, %d, %d, %d, 0x%xULL},' % (sid, self.pool.add(s["name"]), s["first"],
+                                                                      len(s["elems"]), s["rule_first"],
+                                                                      len(s["rules"]), last_m, comps))
         w.append("};")
         w.append("const size_t x12t_nsegs = %d;" % len(self.seg_order))
         w.append("const x12t_qual x12t_quals[] = {")
@@ -328,13 +340,23 @@ class Gen:
         for i in range(0, len(self.codes), 12):
             w.append("    " + ", ".join(str(x) for x in self.codes[i:i + 12]) + ",")
         w.append("    0\n};")
+        # Each code list again as 64-bit keys (code_key), sorted, for a
+        # look-up without string compares; codes over 8 bytes get key 0,
+        # which no value of 1..8 bytes packs to (x12t_code_in).
+        keys = []
+        for e, c, n, first in self.quals:
+            keys.extend(sorted(code_key(self.pool.parts_of(x)) for x in self.codes[first:first + n]))
+        w.append("const uint64_t x12t_code_keys[] = {")
+        for i in range(0, len(keys), 6):
+            w.append("    " + ", ".join("0x%016xULL" % x for x in keys[i:i + 6]) + ",")
+        w.append("    0\n};")
         w.append("const uint8_t x12t_uses[] = {")
         for i in range(0, len(self.uses), 24):
             w.append("    " + ", ".join(str(x) for x in self.uses[i:i + 24]) + ",")
         w.append("    0\n};")
         w.append("const x12t_node x12t_nodes[] = {")
         for n in self.nodes:
-            w.append('    {%d, %d, %d, "%s", %d, %d, %d, %d, %d, %d, %d, %d, %d},' % n)
+            w.append('    {%d, %d, %d, "%s", %d, %d, %d, %d, %d, %d, %d, %d, %d, %d},' % n)
         w.append("};")
         w.append("const x12t_set x12t_sets[] = {")
         for (sid, guide, fid, name), idx in self.sets:
@@ -351,6 +373,15 @@ class Gen:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write("\n".join(w) + "\n")
         os.replace(tmp, out)
+
+
+def code_key(b):
+    """A code of at most 8 bytes as a number: its bytes big-endian, padded
+    with zeros (x12t_code_key in schema.h packs a value the same way);
+    0 for longer codes."""
+    if len(b) > 8:
+        return 0
+    return int.from_bytes(b.ljust(8, b"\0"), "big")
 
 
 def parse_max(where, s):

@@ -5,8 +5,11 @@
  *
  * A set's issues become its 2000 loop: AK2, then per segment position an
  * IK3 (one per segment-level code; an element-only problem gets IK304 8)
- * with the business-unit CTX (CLM01 of the 837 claim, CLP01 of the 835
- * claim payment) and after the position's last IK3 its IK4s, then
+ * with, for a situational problem, the CTX naming its trigger
+ * (SITUATIONAL TRIGGER: the segment, position, loop and element whose
+ * content made the rule apply), then the business-unit CTX (CLM01 of the
+ * 837 claim, CLP01 of the 835 claim payment); after the position's last
+ * IK3 its IK4s, each with its own trigger CTX when it has one; then
  * IK5. Everything the 999 copies from the input (control numbers, the
  * claim id, optional IK404) is checked not to hold a delimiter of the
  * 999: X12 has no escape, so a value that would break it is left out.
@@ -190,13 +193,20 @@ void hxe_x12_ack_included(hxe_x12_ack *k, long long ge01) { k->included = ge01; 
 typedef struct ent {
     const hxe_issue *it;
     size_t order;
+    int other;     /* 1: about another segment than the one at its position
+                      (a missing segment reported where it was expected) */
 } ent;
 
+/* By position; at one position the missing segments first, then the
+ * segment's own segment-level problems, then its element problems, so
+ * that IK4s follow the IK3 of their own segment. */
 static int cmp_ent(const void *a, const void *b)
 {
     const ent *x = a, *y = b;
     if (x->it->loc.seg_pos != y->it->loc.seg_pos)
         return x->it->loc.seg_pos < y->it->loc.seg_pos ? -1 : 1;
+    if (x->other != y->other)
+        return y->other - x->other;
     int lx = hxe_x12_code_level(x->it->code) == HXE_X12_SEG ? 0 : 1;
     int ly = hxe_x12_code_level(y->it->code) == HXE_X12_SEG ? 0 : 1;
     if (lx != ly)
@@ -270,6 +280,50 @@ static int put_ik4(hxe_x12_ack *k, const hxe_x12_set *s, const hxe_issue *it)
     return 0;
 }
 
+/* The SITUATIONAL TRIGGER CTX of a situational issue (2100 segment
+ * context after its IK3, 2110 element context after its IK4): CTX02-04
+ * the trigger segment's id, position and loop (loop ids longer than
+ * IK303/CTX04's 4 characters left out, as in IK3), CTX05 its element
+ * and component, CTX06 the element's reference number when it is a
+ * simple element. Nothing is written when the issue has no trigger. */
+static int put_trigger(hxe_x12_ack *k, const hxe_x12_set *s, const hxe_issue *it)
+{
+    uint32_t pos;
+    unsigned e, c;
+    if (!hxe_x12_trigger(it, &pos, &e, &c) || pos < 1 || pos > s->nseg || e > 99 || c > 99)
+        return 0;
+    static const char name[] = "SITUATIONAL TRIGGER";
+    const hxe_x12_seg *g = &s->segs[pos - 1];
+    if (strlen(g->id) < 2 || !safe(&k->o.d, g->id, strlen(g->id)) ||
+        !safe(&k->o.d, name, sizeof name - 1))
+        return 0;   /* (delimiters of the 999 that are letters or blanks) */
+    char es = k->o.d.es, loop[8] = "", at[32] = "", ref[12] = "";
+    uint32_t li = g->loop;
+    if (s->loops && li < s->nloops && s->loops[li].id[0] && strlen(s->loops[li].id) <= 4 &&
+        safe(&k->o.d, s->loops[li].id, strlen(s->loops[li].id)))
+        snprintf(loop, sizeof loop, "%s", s->loops[li].id);
+    if (e && c)
+        snprintf(at, sizeof at, "%u%c%u", e, k->o.d.cs, c);
+    else if (e)
+        snprintf(at, sizeof at, "%u", e);
+    const x12t_seg *sd = x12t_find_seg(g->id);
+    if (e && !c && sd && e <= sd->n && x12t_elems[sd->first + e - 1].ref)
+        snprintf(ref, sizeof ref, "%u", (unsigned)x12t_elems[sd->first + e - 1].ref);
+    /* every piece is a segment id, our digits, a loop id or cs */
+    TRY(hxe_buf_printf(&k->body, "CTX%c%s%c%s%c%u", es, name, es, g->id, es, (unsigned)pos));
+    const char *rest[] = {loop, at, ref};
+    int n = ref[0] ? 3 : at[0] ? 2 : loop[0] ? 1 : 0;
+    for (int i = 0; i < n; i++) {
+        TRY(hxe_buf_putc(&k->body, es));
+        TRY(hxe_buf_puts(&k->body, rest[i]));
+    }
+    TRY(hxe_buf_putc(&k->body, k->o.d.st));
+    if (k->o.newline)
+        TRY(hxe_buf_putc(&k->body, '\n'));
+    k->nseg++;
+    return 0;
+}
+
 /* The business unit CTX of segment position pos: "CLM01" and the claim's
  * id, or 0 when there is none (or it cannot be written). */
 static int business_unit(const hxe_x12_ack *k, const hxe_x12_set *s, size_t pos, char *name,
@@ -332,6 +386,8 @@ static int put_ik3(hxe_x12_ack *k, const hxe_x12_set *s, const hxe_issue *it, in
     const char *el[] = {id, pos, loop, c};
     TRY(put_seg(&k->body, &k->o, "IK3", el, 4));
     k->nseg++;
+    if (hxe_x12_code_level(it->code) == HXE_X12_SEG && code == it->code)
+        TRY(put_trigger(k, s, it));
     char name[8], val[40];
     if (business_unit(k, s, it->loc.seg_pos, name, val, sizeof val)) {
         TRY(hxe_buf_printf(&k->body, "CTX%c%s%c%s%c", k->o.d.es, name, k->o.d.cs, val, k->o.d.st));
@@ -381,7 +437,9 @@ static int set_body(hxe_x12_ack *k, const hxe_x12_set *s, const hxe_issues *is, 
         size_t j = i;
         while (j < nv && v[j].it->loc.seg_pos == pos)
             j++;
-        int wrote = 0, tried = 0;   /* an IK3 written / tried for this position */
+        /* an IK3 written / tried for this position, and for which segment */
+        int wrote = 0, tried = 0;
+        const char *cur = NULL;
         size_t ik4 = 0;
         seg_problems = 1;
         for (size_t x = i; x < j; x++) {
@@ -389,26 +447,29 @@ static int set_body(hxe_x12_ack *k, const hxe_x12_set *s, const hxe_issues *is, 
             if (hxe_x12_code_level(it->code) == HXE_X12_SEG) {
                 int dup = 0;
                 for (size_t y = i; y < x; y++)
-                    dup |= v[y].it->code == it->code;
+                    dup |= v[y].it->code == it->code && !strcmp(v[y].it->loc.seg, it->loc.seg);
                 if (dup)
                     continue;
                 int r = put_ik3(k, s, it, it->code);
                 if (r < 0)
                     return r;
-                wrote |= r;
+                wrote = r;
                 tried = 1;
+                cur = it->loc.seg;
             } else {
-                if (!tried) {
+                if (!tried || strcmp(cur, it->loc.seg) != 0) {
                     int r = put_ik3(k, s, it, HXE_X12_SEG_ELEMENT_ERRORS);
                     if (r < 0)
                         return r;
-                    wrote |= r;
+                    wrote = r;
                     tried = 1;
+                    cur = it->loc.seg;
                 }
                 /* IK4s follow the position's last IK3; none without one */
                 if (wrote && it->loc.field && it->loc.field <= 99 && it->loc.comp <= 99 &&
                     ik4 < MAX_IK4) {   /* C030-1, -2 are N0 1/2 */
                     TRY(put_ik4(k, s, it));
+                    TRY(put_trigger(k, s, it));
                     ik4++;
                 }
             }
@@ -449,7 +510,9 @@ int hxe_x12_ack_set(hxe_x12_ack *k, const hxe_x12_set *s, const hxe_issues *issu
             int l = hxe_x12_code_level(it->code);
             if (it->severity >= HXE_SEV_WARNING && it->loc.seg_pos &&
                 (l == HXE_X12_SEG || l == HXE_X12_ELE))
-                v[n++] = (ent){it, i};
+                v[n++] = (ent){it, i,
+                               it->loc.seg_pos <= s->nseg &&
+                                   strcmp(it->loc.seg, s->segs[it->loc.seg_pos - 1].id) != 0};
         }
         qsort(v, n, sizeof *v, cmp_ent);
     }

@@ -25,10 +25,6 @@
 #include "x12/internal.h"
 #include "x12/schema.h"
 
-static hxe_slice el(const hxe_x12_set *s, size_t k, unsigned e, unsigned c)
-{
-    return c ? hxe_x12_component(&s->segs[k], &s->d, e, 1, c) : hxe_x12_element(&s->segs[k], &s->d, e);
-}
 
 static int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -152,11 +148,10 @@ static void bad(const hxe_x12_set *s, hxe_issues *is, size_t k, int code, unsign
         x12__issue(is, s, k, code, e, 0, "%s%02u: %s", s->segs[k].id, e, what);
 }
 
-static void check_hi(const hxe_x12_set *s, hxe_issues *is, size_t k)
+static void check_hi(const hxe_x12_set *s, hxe_issues *is, size_t k, const x12__elems *ev)
 {
-    unsigned n = hxe_x12_element_count(&s->segs[k], &s->d);
-    for (unsigned e = 1; e <= n && e <= 12; e++) {
-        hxe_slice q = el(s, k, e, 1), v = el(s, k, e, 2);
+    for (unsigned e = 1; e <= ev->n && e <= 12; e++) {
+        hxe_slice q = x12__el(ev, e, 1), v = x12__el(ev, e, 2);
         if (!v.n)
             continue;
         if ((x12__eq(q, "ABK") || x12__eq(q, "ABF") || x12__eq(q, "ABJ") || x12__eq(q, "ABN") ||
@@ -167,57 +162,81 @@ static void check_hi(const hxe_x12_set *s, hxe_issues *is, size_t k)
     }
 }
 
-/* every C003 procedure composite of the segment */
-static void check_procedures(const hxe_x12_set *s, hxe_issues *is, size_t k, const x12t_seg *sd)
+/* element e of the segment, when it is a C003 procedure composite */
+static void procedure(const hxe_x12_set *s, hxe_issues *is, size_t k, const x12t_seg *sd,
+                      const x12__elems *ev, unsigned e)
 {
-    for (unsigned e = 1; e <= sd->n; e++) {
-        const x12t_elem *d = &x12t_elems[sd->first + e - 1];
-        if (d->type != X12T_COMP || strcmp(x12t_comps[d->comp - 1].id, "C003") != 0)
-            continue;
-        hxe_slice q = el(s, k, e, 1), v = el(s, k, e, 2);
-        if (!v.n)
-            continue;
-        if (x12__eq(q, "HC") && !cpt_hcpcs_ok(v))
-            bad(s, is, k, HXE_X12_ELE_BAD_CODE, e, 2, "not a CPT or HCPCS code");
-        else if (x12__eq(q, "AD") && !cdt_ok(v))
-            bad(s, is, k, HXE_X12_ELE_BAD_CODE, e, 2, "not a CDT code");
-    }
+    const x12t_elem *d = &x12t_elems[sd->first + e - 1];
+    if (d->type != X12T_COMP || memcmp(x12t_comps[d->comp - 1].id, "C003", 5) != 0)
+        return;
+    hxe_slice q = x12__el(ev, e, 1), v = x12__el(ev, e, 2);
+    if (!v.n)
+        return;
+    if (x12__eq(q, "HC") && !cpt_hcpcs_ok(v))
+        bad(s, is, k, HXE_X12_ELE_BAD_CODE, e, 2, "not a CPT or HCPCS code");
+    else if (x12__eq(q, "AD") && !cdt_ok(v))
+        bad(s, is, k, HXE_X12_ELE_BAD_CODE, e, 2, "not a CDT code");
 }
 
-int x12__check_codes(const hxe_x12_set *s, hxe_issues *is)
+/* every C003 procedure composite of the segment (the composites among
+ * its first 64 elements are the bits of sd->comps) */
+static void check_procedures(const hxe_x12_set *s, hxe_issues *is, size_t k, const x12t_seg *sd,
+                             const x12__elems *ev)
 {
-    for (size_t k = 0; k < s->nseg; k++) {
-        const char *id = s->segs[k].id;
-        const x12t_seg *sd = id[0] ? x12t_find_seg(id) : NULL;
-        if (!sd)
-            continue;
-        if (!strcmp(id, "NM1") && x12__eq(el(s, k, 8, 0), "XX") && el(s, k, 9, 0).n &&
-            !x12__npi_ok(el(s, k, 9, 0)))
+    unsigned n = sd->n < ev->n ? sd->n : ev->n;
+    for (unsigned e = 1; e <= n; e++)
+        if (e > 64 || (sd->comps >> (e - 1) & 1))
+            procedure(s, is, k, sd, ev, e);
+}
+
+void x12__check_codes_seg(const hxe_x12_set *s, hxe_issues *is, size_t k, const x12t_seg *sd,
+                          const x12__elems *ev)
+{
+    const char *id = s->segs[k].id;
+    int composite = sd->comps != 0;
+    for (unsigned e = 64; e < sd->n && !composite; e++)
+        composite = x12t_elems[sd->first + e].type == X12T_COMP;
+    switch (id[0]) {
+    case 'N':
+        if (x12__id_is(id, "NM1") && x12__eq(x12__el(ev, 8, 0), "XX") && x12__el(ev, 9, 0).n &&
+            !x12__npi_ok(x12__el(ev, 9, 0)))
             bad(s, is, k, HXE_X12_ELE_BAD_CODE, 9, 0, "not a valid NPI (check digit)");
-        else if (!strcmp(id, "N1") && x12__eq(el(s, k, 3, 0), "XX") && el(s, k, 4, 0).n &&
-                 !x12__npi_ok(el(s, k, 4, 0)))
+        else if (x12__id_is(id, "N1") && x12__eq(x12__el(ev, 3, 0), "XX") && x12__el(ev, 4, 0).n &&
+                 !x12__npi_ok(x12__el(ev, 4, 0)))
             bad(s, is, k, HXE_X12_ELE_BAD_CODE, 4, 0, "not a valid NPI (check digit)");
-        else if (!strcmp(id, "HI"))
-            check_hi(s, is, k);
-        else if (!strcmp(id, "PRV") && x12__eq(el(s, k, 2, 0), "PXC") && el(s, k, 3, 0).n &&
-                 !taxonomy_ok(el(s, k, 3, 0)))
-            bad(s, is, k, HXE_X12_ELE_BAD_CODE, 3, 0, "not a provider taxonomy code");
-        else if (!strcmp(id, "N4")) {
-            hxe_slice country = el(s, k, 4, 0);
+        else if (x12__id_is(id, "N4")) {
+            hxe_slice country = x12__el(ev, 4, 0);
             if (!country.n || x12__eq(country, "US")) {
-                if (el(s, k, 2, 0).n && !state_ok(el(s, k, 2, 0)))
+                if (x12__el(ev, 2, 0).n && !state_ok(x12__el(ev, 2, 0)))
                     bad(s, is, k, HXE_X12_ELE_BAD_CODE, 2, 0, "not a US state code");
-                if (el(s, k, 3, 0).n && !zip_ok(el(s, k, 3, 0)))
+                if (x12__el(ev, 3, 0).n && !zip_ok(x12__el(ev, 3, 0)))
                     bad(s, is, k, HXE_X12_ELE_BAD_CODE, 3, 0, "not a ZIP code");
             }
-        } else if (!strcmp(id, "CLM") && el(s, k, 11, 4).n && !state_ok(el(s, k, 11, 4))) {
-            bad(s, is, k, HXE_X12_ELE_BAD_CODE, 11, 4, "not a US state code");
-        } else if (!strcmp(id, "DTP") && !date_ok(el(s, k, 2, 0), el(s, k, 3, 0))) {
-            bad(s, is, k, HXE_X12_ELE_BAD_DATE, 3, 0, "not a valid date for its format");
-        } else if (!strcmp(id, "DMG") && el(s, k, 2, 0).n && !date_ok(el(s, k, 1, 0), el(s, k, 2, 0))) {
-            bad(s, is, k, HXE_X12_ELE_BAD_DATE, 2, 0, "not a valid date for its format");
         }
-        check_procedures(s, is, k, sd);
+        break;
+    case 'H':
+        if (x12__id_is(id, "HI"))
+            check_hi(s, is, k, ev);
+        break;
+    case 'P':
+        if (x12__id_is(id, "PRV") && x12__eq(x12__el(ev, 2, 0), "PXC") && x12__el(ev, 3, 0).n &&
+            !taxonomy_ok(x12__el(ev, 3, 0)))
+            bad(s, is, k, HXE_X12_ELE_BAD_CODE, 3, 0, "not a provider taxonomy code");
+        break;
+    case 'C':
+        if (x12__id_is(id, "CLM") && x12__el(ev, 11, 4).n && !state_ok(x12__el(ev, 11, 4)))
+            bad(s, is, k, HXE_X12_ELE_BAD_CODE, 11, 4, "not a US state code");
+        break;
+    case 'D':
+        if (x12__id_is(id, "DTP") && !date_ok(x12__el(ev, 2, 0), x12__el(ev, 3, 0)))
+            bad(s, is, k, HXE_X12_ELE_BAD_DATE, 3, 0, "not a valid date for its format");
+        else if (x12__id_is(id, "DMG") && x12__el(ev, 2, 0).n &&
+                 !date_ok(x12__el(ev, 1, 0), x12__el(ev, 2, 0)))
+            bad(s, is, k, HXE_X12_ELE_BAD_DATE, 2, 0, "not a valid date for its format");
+        break;
+    default:
+        break;
     }
-    return 0;
+    if (composite)
+        check_procedures(s, is, k, sd, ev);
 }

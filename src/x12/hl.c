@@ -5,9 +5,12 @@
  * right parent level: a 2000C patient points at its 2000B subscriber,
  * never at another patient); an HL04 of 0 has no child level.
  *
- * HL01 values are sorted once (qsort of slices), so a set with a
- * million levels costs n log n, not n squared. Problems are IK403 I12
- * (implementation pattern match failure) at the element.
+ * HL01 values are sorted once, so a set with a million levels costs
+ * n log n, not n squared: shorter ids first, then by their bytes, the
+ * order HL01 1, 2 ... 10, 11 are written in, so the usual set needs no
+ * sort at all. Duplicates and HL04 problems are reported in the byte
+ * order of their ids, as before. Problems are IK403 I12 (implementation
+ * pattern match failure) at the element.
  */
 #include "x12/internal.h"
 
@@ -24,11 +27,32 @@ static int cmp_slice(hxe_slice a, hxe_slice b)
     return r ? r : (a.n < b.n ? -1 : a.n > b.n ? 1 : 0);
 }
 
+/* the order issues are reported in: ids by their bytes, then position */
 static int cmp_ent(const void *a, const void *b)
 {
     const hlent *x = a, *y = b;
     int r = cmp_slice(x->id, y->id);
     return r ? r : (x->k < y->k ? -1 : x->k > y->k);
+}
+
+/* the order of the index: shorter ids first, then bytes, then position */
+static int cmp_len(hxe_slice a, hxe_slice b)
+{
+    if (a.n != b.n)
+        return a.n < b.n ? -1 : 1;
+    return memcmp(a.p, b.p, a.n);
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+    const hlent *x = a, *y = b;
+    int r = cmp_len(x->id, y->id);
+    return r ? r : (x->k < y->k ? -1 : x->k > y->k);
+}
+
+static int same_id(hxe_slice a, hxe_slice b)
+{
+    return a.n == b.n && memcmp(a.p, b.p, a.n) == 0;
 }
 
 /* the first (lowest segment index) entry with this id, or NULL */
@@ -37,12 +61,17 @@ static const hlent *find(const hlent *v, size_t n, hxe_slice id)
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (cmp_slice(v[mid].id, id) < 0)
+        if (cmp_len(v[mid].id, id) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < n && cmp_slice(v[lo].id, id) == 0 ? &v[lo] : NULL;
+    return lo < n && same_id(v[lo].id, id) ? &v[lo] : NULL;
+}
+
+static int is_hl(const hxe_x12_seg *g)
+{
+    return x12__id_is(g->id, "HL");
 }
 
 /* The HL segment that opens the nearest HL loop above segment k's own
@@ -57,38 +86,58 @@ static size_t parent_hl(const hxe_x12_set *s, size_t k)
         if (li == 0)
             break;
         size_t f = s->loops[li].first_seg;
-        if (f < s->nseg && strcmp(s->segs[f].id, "HL") == 0)
+        if (f < s->nseg && is_hl(&s->segs[f]))
             return f;
     }
     return (size_t)-1;
+}
+
+/* Reports the n entries of v (each at its segment, element e) in the
+ * byte order of their ids. */
+static void report(const hxe_x12_set *s, hxe_issues *is, hlent *v, size_t n, unsigned e,
+                   const char *what)
+{
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_ent);
+    for (size_t i = 0; i < n; i++)
+        x12__issue(is, s, v[i].k, HXE_X12_ELE_PATTERN, e, 0, "%s", what);
 }
 
 int x12__check_hl(const hxe_x12_set *s, hxe_issues *is)
 {
     size_t n = 0;
     for (size_t k = 0; k < s->nseg; k++)
-        if (strcmp(s->segs[k].id, "HL") == 0)
-            n++;
+        n += is_hl(&s->segs[k]);
     if (!n)
         return 0;
-    hlent *v = hxe_malloc(n * sizeof *v);
-    unsigned char *has_child = hxe_calloc(n ? n : 1, 1);
+    /* v: every HL by HL01; bad: those to report, in a second array */
+    hlent *v = hxe_malloc(2 * n * sizeof *v);
+    unsigned char *has_child = hxe_calloc(n, 1);
     if (!v || !has_child) {
         hxe_free(v);
         hxe_free(has_child);
         return HXE_ENOMEM;
     }
+    hlent *bad = v + n;
     size_t m = 0;
-    for (size_t k = 0; k < s->nseg; k++)
-        if (strcmp(s->segs[k].id, "HL") == 0)
-            v[m++] = (hlent){hxe_x12_element(&s->segs[k], &s->d, 1), k};
-    qsort(v, n, sizeof *v, cmp_ent);
+    int sorted = 1;
+    for (size_t k = 0; k < s->nseg && m < n; k++) {
+        if (!is_hl(&s->segs[k]))
+            continue;
+        v[m] = (hlent){hxe_x12_element(&s->segs[k], &s->d, 1), k};
+        if (m && cmp_index(&v[m - 1], &v[m]) > 0)
+            sorted = 0;
+        m++;
+    }
+    if (!sorted)
+        qsort(v, n, sizeof *v, cmp_index);
+    size_t nbad = 0;
     for (size_t i = 1; i < n; i++)
-        if (v[i].id.n && cmp_slice(v[i].id, v[i - 1].id) == 0)
-            x12__issue(is, s, v[i].k, HXE_X12_ELE_PATTERN, 1, 0,
-                       "HL01: repeats the id of an earlier hierarchical level");
+        if (v[i].id.n && same_id(v[i].id, v[i - 1].id))
+            bad[nbad++] = v[i];
+    report(s, is, bad, nbad, 1, "HL01: repeats the id of an earlier hierarchical level");
     for (size_t k = 0; k < s->nseg; k++) {
-        if (strcmp(s->segs[k].id, "HL") != 0)
+        if (!is_hl(&s->segs[k]))
             continue;
         hxe_slice p = hxe_x12_element(&s->segs[k], &s->d, 2);
         size_t want = s->loops ? parent_hl(s, k) : (size_t)-2;
@@ -112,12 +161,11 @@ int x12__check_hl(const hxe_x12_set *s, hxe_issues *is)
     /* HL04 0: no child level may follow. (HL04 1 with none following
      * is tolerated: a 271 that rejects a receiver, as in the guide's own
      * example, keeps the request's 1.) */
-    for (size_t i = 0; i < n; i++) {
-        hxe_slice c = hxe_x12_element(&s->segs[v[i].k], &s->d, 4);
-        if (x12__eq(c, "0") && has_child[i])
-            x12__issue(is, s, v[i].k, HXE_X12_ELE_PATTERN, 4, 0,
-                       "HL04: says no child level follows; one does");
-    }
+    nbad = 0;
+    for (size_t i = 0; i < n; i++)
+        if (has_child[i] && x12__eq(hxe_x12_element(&s->segs[v[i].k], &s->d, 4), "0"))
+            bad[nbad++] = v[i];
+    report(s, is, bad, nbad, 4, "HL04: says no child level follows; one does");
     hxe_free(v);
     hxe_free(has_child);
     return 0;

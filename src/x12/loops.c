@@ -28,13 +28,46 @@ typedef struct frame {
     uint32_t i;              /* child index we are at */
     uint32_t *count;         /* per child: segments seen / loop instances */
     uint32_t inst;           /* index in set->loops */
+    uint32_t req_seen;       /* required children seen at least once */
+    uint32_t req_need;       /* required children the loop has */
+    uint64_t ids;            /* id_bit of every child a segment can match */
 } frame;
+
+/* What the parser needs to know of a loop node, remembered for the set:
+ * working it out again for every loop instance (every claim, every
+ * service line) would cost as much as placing the segments. */
+typedef struct node_info {
+    uint32_t key;            /* node index + 1; 0 = empty */
+    uint32_t req;            /* required children */
+    uint64_t ids;            /* id_bit of each child (of its first segment
+                                for a loop); a loop's own first segment left
+                                out, as it starts a new instance instead */
+} node_info;
+#define NODE_CACHE 64        /* direct-mapped by node index */
+
+/* Qualifier verdicts (x12t_qual_ok) for short values, remembered for the
+ * set: the same few codes (NM101, DTP01, REF01, HL03) decide where
+ * nearly every segment goes. Direct-mapped by qualifier and value. */
+typedef struct qual_memo {
+    uint64_t key;            /* qualifier index + 1, length, bytes; 0 = empty */
+    int ok;
+} qual_memo;
+#define QUAL_CACHE 256
 
 typedef struct lp {
     hxe_x12_set *s;
     hxe_arena *a;
     hxe_issues *is;
     frame st[X12T_MAX_DEPTH + 1];
+    uint32_t *cbuf[X12T_MAX_DEPTH + 1];  /* count arrays, reused per depth */
+    uint32_t ccap[X12T_MAX_DEPTH + 1];
+    node_info info[NODE_CACHE];
+    qual_memo qmemo[QUAL_CACHE];
+    /* the last qualifier value taken from a segment: same-id siblings
+     * (REF, DTP, NM1...) ask for the same element one after the other */
+    const hxe_x12_seg *qv_seg;
+    unsigned qv_e, qv_c;
+    hxe_slice qv;
     int depth;               /* index of the top frame */
     int max_depth;           /* loops nested at most (opts.max_loop_depth) */
     size_t loop_cap;
@@ -74,37 +107,97 @@ static hxe_issue *issue(lp *p, int code, const char *seg, size_t pos, unsigned e
     return hxe_issues_add(p->is, HXE_SEV_ERROR, code, &l, "%s", text);
 }
 
-/* The value a qualifier test looks at */
+/* The value a qualifier test looks at: element q->e, its first
+ * repetition, component q->c (0: the whole repetition). The same as
+ * hxe_x12_component(g, &s->d, q->e, 1, q->c), in one walk over the
+ * bytes: this runs for nearly every segment of the set. */
 static hxe_slice qual_value(const hxe_x12_set *s, const hxe_x12_seg *g, const x12t_qual *q)
 {
-    return q->c ? hxe_x12_component(g, &s->d, q->e, 1, q->c) : hxe_x12_component(g, &s->d, q->e, 1, 0);
+    const char *p = g->p, *end = g->p + g->n;
+    const char es = s->d.es, rs = s->d.rs ? s->d.rs : es, cs = s->d.cs;
+    if (q->e)   /* the id (2 or 3 bytes, known) comes first */
+        p += g->id[2] ? 3 : 2;
+    for (unsigned i = 0; i < q->e; i++) {
+        while (p < end && *p != es)
+            p++;
+        if (p == end)
+            return HXE_SLICE_EMPTY;
+        p++;
+    }
+    for (unsigned i = 1; i < q->c; i++) {
+        while (p < end && *p != es && *p != rs && *p != cs)
+            p++;
+        if (p == end || *p != cs)
+            return HXE_SLICE_EMPTY;
+        p++;
+    }
+    const char *v = p;
+    while (p < end && *p != es && *p != rs && (q->c == 0 || *p != cs))
+        p++;
+    return hxe_slice_of(v, (size_t)(p - v));
+}
+
+/* Same segment id: both are NUL-padded char[4], so four bytes compare
+ * at once (this runs for every candidate of every segment). */
+static inline int same_id(const char *a, const char *b) { return memcmp(a, b, 4) == 0; }
+
+/* One of 64 bits for a segment id, for the per-loop id sets */
+static inline uint64_t id_bit(const char *id)
+{
+    unsigned h = (unsigned char)id[0] * 7u + (unsigned char)id[1] * 3u + (unsigned char)id[2];
+    return (uint64_t)1 << (h & 63);
+}
+
+static int qual_ok(lp *p, const x12t_qual *q, hxe_slice v)
+{
+    if (v.n > 4)
+        return x12t_qual_ok(q, v.p, v.n);
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < v.n; i++)
+        bytes |= (uint64_t)(unsigned char)v.p[i] << (8 * i);
+    uint64_t key = (uint64_t)(q - x12t_quals + 1) << 35 | (uint64_t)v.n << 32 | bytes;
+    qual_memo *m = &p->qmemo[(key * 0x9e3779b97f4a7c15ULL) >> 56];
+    if (m->key != key) {
+        m->key = key;
+        m->ok = x12t_qual_ok(q, v.p, v.n);
+    }
+    return m->ok;
 }
 
 /* Does segment g fit segment node n (same id; the first code list, when
  * there is one, holds its value)? ids_only skips the code list. */
-static int seg_fits(const hxe_x12_set *s, const hxe_x12_seg *g, const x12t_node *n, int ids_only)
+static int seg_fits(lp *p, const hxe_x12_seg *g, const x12t_node *n, int ids_only)
 {
-    if (strcmp(n->seg, g->id) != 0)
+    if (!same_id(n->seg, g->id))
         return 0;
     if (ids_only || n->nqual == 0)
         return 1;
     const x12t_qual *q = &x12t_quals[n->qual_first];
-    hxe_slice v = qual_value(s, g, q);
-    return x12t_qual_ok(q, v.p, v.n);
+    if (p->qv_seg != g || p->qv_e != q->e || p->qv_c != q->c) {
+        p->qv = qual_value(p->s, g, q);
+        p->qv_seg = g;
+        p->qv_e = q->e;
+        p->qv_c = q->c;
+    }
+    return qual_ok(p, q, p->qv);
 }
 
-static int fits(const hxe_x12_set *s, const hxe_x12_seg *g, const x12t_node *n, int ids_only)
+/* A loop node carries its first segment's id (or "" when a loop comes
+ * first), so most candidates are ruled out by the id alone. */
+static inline int fits(lp *p, const hxe_x12_seg *g, const x12t_node *n, int ids_only)
 {
+    if (!same_id(n->seg, g->id))
+        return 0;
     if (n->kind == X12T_NODE_LOOP)
-        return n->nchild && seg_fits(s, g, child(n, 0), ids_only);
-    return seg_fits(s, g, n, ids_only);
+        return n->nchild && seg_fits(p, g, child(n, 0), ids_only);
+    return seg_fits(p, g, n, ids_only);
 }
 
 static int add_loop(lp *p, const x12t_node *n, uint32_t parent, uint32_t first_seg)
 {
     hxe_x12_set *s = p->s;
     if (s->nloops == p->loop_cap) {
-        size_t cap = p->loop_cap ? p->loop_cap * 2 : 32;
+        size_t cap = p->loop_cap ? p->loop_cap * 4 : 64;   /* fourfold: fewer copies */
         hxe_x12_loop *v = hxe_arena_alloc(p->a, cap * sizeof *v);
         if (!v)
             return -1;
@@ -129,7 +222,7 @@ static int add_loop(lp *p, const x12t_node *n, uint32_t parent, uint32_t first_s
 static void close_top(lp *p, size_t pos)
 {
     frame *f = &p->st[p->depth];
-    for (uint32_t j = 0; j < f->loop->nchild; j++) {
+    for (uint32_t j = 0; j < f->loop->nchild && f->req_seen < f->req_need; j++) {
         const x12t_node *c = child(f->loop, j);
         if (c->usage != X12T_USE_R || f->count[j])
             continue;
@@ -143,16 +236,58 @@ static void close_top(lp *p, size_t pos)
     p->depth--;
 }
 
+static const node_info *loop_info(lp *p, const x12t_node *loop, int is_root)
+{
+    uint32_t key = (uint32_t)(loop - x12t_nodes) + 1;
+    node_info *ni = &p->info[key % NODE_CACHE];
+    if (ni->key == key)
+        return ni;
+    ni->key = key;
+    ni->req = 0;
+    ni->ids = 0;
+    for (uint32_t j = 0; j < loop->nchild; j++) {
+        const x12t_node *c = child(loop, j);
+        ni->req += c->usage == X12T_USE_R;
+        if ((j > 0 || is_root) && c->seg[0])
+            ni->ids |= id_bit(c->seg);
+    }
+    return ni;
+}
+
 static int push(lp *p, const x12t_node *loop, uint32_t inst)
 {
     if (p->depth + 1 > X12T_MAX_DEPTH || p->depth + 1 > p->max_depth)
         return -2;
-    frame *f = &p->st[++p->depth];
+    int d = ++p->depth;
+    frame *f = &p->st[d];
     f->loop = loop;
     f->i = 0;
     f->inst = inst;
-    f->count = hxe_arena_calloc(p->a, (loop->nchild ? loop->nchild : 1) * sizeof *f->count);
-    return f->count ? 0 : -1;
+    /* the frame that was at this depth before is closed: its counts array
+     * serves again (one per depth, not one per loop instance) */
+    uint32_t n = loop->nchild ? loop->nchild : 1;
+    if (p->ccap[d] < n) {
+        uint32_t cap = n < 64 ? 64 : n;
+        uint32_t *c = hxe_arena_alloc(p->a, cap * sizeof *c);
+        if (!c)
+            return -1;
+        p->cbuf[d] = c;
+        p->ccap[d] = cap;
+    }
+    f->count = p->cbuf[d];
+    memset(f->count, 0, n * sizeof *f->count);
+    const node_info *ni = loop_info(p, loop, d == 0);
+    f->req_seen = 0;
+    f->req_need = ni->req;
+    f->ids = ni->ids;
+    return 0;
+}
+
+/* Child j of frame f seen once more. */
+static void count_child(frame *f, uint32_t j)
+{
+    if (f->count[j]++ == 0 && child(f->loop, j)->usage == X12T_USE_R)
+        f->req_seen++;
 }
 
 /* Segment k (0-based) goes to child j of frame d. */
@@ -166,7 +301,7 @@ static void take(lp *p, int d, uint32_t j, size_t k, int bad_code, int out_of_or
     const x12t_node *c = child(f->loop, j);
     if (!out_of_order)
         f->i = j;
-    f->count[j]++;
+    count_child(f, j);
     const x12t_node *segnode = c;
     if (c->kind == X12T_NODE_LOOP) {
         if (c->max && f->count[j] > c->max)
@@ -186,7 +321,7 @@ static void take(lp *p, int d, uint32_t j, size_t k, int bad_code, int out_of_or
             p->failed = 1;
             return;
         }
-        p->st[p->depth].count[0] = 1;
+        count_child(&p->st[p->depth], 0);
         segnode = child(c, 0);
     } else if (c->max && f->count[j] > c->max) {
         issue(p, HXE_X12_SEG_OVER_MAX, g->id, k + 1, 0,
@@ -222,7 +357,7 @@ static uint32_t start_of(const frame *f, int is_root)
     const x12t_node *c = child(f->loop, j);
     while (j > 0 && c->kind == X12T_NODE_SEG) {
         const x12t_node *b = child(f->loop, j - 1);
-        if (b->kind != X12T_NODE_SEG || strcmp(b->seg, c->seg) != 0)
+        if (b->kind != X12T_NODE_SEG || !same_id(b->seg, c->seg))
             break;
         j--;
     }
@@ -233,10 +368,13 @@ static uint32_t start_of(const frame *f, int is_root)
 
 static int find_forward(lp *p, const hxe_x12_seg *g, int ids_only, int *d_out, uint32_t *j_out)
 {
+    uint64_t bit = id_bit(g->id);
     for (int d = p->depth; d >= 0; d--) {
         const frame *f = &p->st[d];
+        if (!(f->ids & bit))
+            continue;   /* no child of this loop has the id */
         for (uint32_t j = start_of(f, d == 0); j < f->loop->nchild; j++)
-            if (fits(p->s, g, child(f->loop, j), ids_only)) {
+            if (fits(p, g, child(f->loop, j), ids_only)) {
                 *d_out = d;
                 *j_out = j;
                 return 1;
@@ -275,7 +413,7 @@ static void place(lp *p, size_t k)
     frame *f = &p->st[p->depth];
     for (uint32_t b = 0; b < f->i; b++) {
         const x12t_node *c = child(f->loop, b);
-        if (c->kind == X12T_NODE_SEG && seg_fits(s, g, c, 0) && (b > 0 || p->depth == 0)) {
+        if (c->kind == X12T_NODE_SEG && seg_fits(p, g, c, 0) && (b > 0 || p->depth == 0)) {
             take(p, p->depth, b, k, 0, 1);
             return;
         }
@@ -330,7 +468,7 @@ int hxe_x12_parse_loops(hxe_x12_set *s, hxe_arena *a, const hxe_x12_opts *opts,
         return HXE_ENOMEM;
     s->schema = sch;
     /* ST is the root's first child */
-    p.st[0].count[0] = 1;
+    count_child(&p.st[0], 0);
     s->seg_node[0] = (uint32_t)(child(root, 0) - x12t_nodes) + 1;
     for (size_t k = 1; k < s->nseg && !p.failed; k++)
         place(&p, k);
@@ -346,17 +484,20 @@ int hxe_x12_parse_loops(hxe_x12_set *s, hxe_arena *a, const hxe_x12_opts *opts,
     }
     while (p.depth >= 0)
         close_top(&p, s->nseg);
-    /* loop extents: each loop runs to its last descendant's segment */
+    /* loop extents: each loop runs to its last descendant's segment. Its
+     * own segments first; then, children having higher indices than their
+     * parents, one backward sweep hands each extent up to the parent. */
     for (size_t k = 0; k < s->nseg; k++) {
-        uint32_t li = s->segs[k].loop;
-        while (li < s->nloops) {
-            hxe_x12_loop *l = &s->loops[li];
-            if (k + 1 - l->first_seg > l->nseg)
-                l->nseg = (uint32_t)(k + 1 - l->first_seg);
-            if (li == 0)
-                break;
-            li = l->parent;
-        }
+        hxe_x12_loop *l = &s->loops[s->segs[k].loop < s->nloops ? s->segs[k].loop : 0];
+        if (k + 1 - l->first_seg > l->nseg)
+            l->nseg = (uint32_t)(k + 1 - l->first_seg);
+    }
+    for (size_t li = s->nloops; li-- > 1;) {
+        const hxe_x12_loop *l = &s->loops[li];
+        hxe_x12_loop *up = &s->loops[l->parent];
+        uint32_t end = l->first_seg + l->nseg;
+        if (end - up->first_seg > up->nseg)
+            up->nseg = end - up->first_seg;
     }
     return 0;
 }

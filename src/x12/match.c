@@ -6,8 +6,9 @@
  *
  * The caller keeps a small index of what it sent (hxe_x12_sent); the
  * answers list one entry per set or claim answered with its status and
- * its problems as hxe_issues carrying the X12 codes. Nothing is copied
- * from IK404 or CTX: those may hold patient data.
+ * its problems as hxe_issues carrying the X12 codes, with the position
+ * and element of a SITUATIONAL TRIGGER CTX (hxe_x12_trigger). No value
+ * is copied from IK404 or CTX: those may hold patient data.
  */
 #include "x12/internal.h"
 
@@ -165,7 +166,8 @@ static int parse_code(int level, hxe_slice v)
     return level + add + (int)n;
 }
 
-static hxe_x12_answer *answer(mctx *m, int kind, size_t sent, char status)
+/* A new answer carried by response r (its control numbers are noted) */
+static hxe_x12_answer *answer(mctx *m, const hxe_x12_set *r, int kind, size_t sent, char status)
 {
     hxe_x12_answers *o = m->out;
     if (grow((void **)&o->v, &o->cap, o->n, sizeof *o->v))
@@ -176,6 +178,11 @@ static hxe_x12_answer *answer(mctx *m, int kind, size_t sent, char status)
     a->sent = sent;
     a->status = status;
     a->first = o->issues.n;
+    memcpy(a->by_interchange, r->isa.control, sizeof a->by_interchange);
+    if (kind != HXE_X12_ANSWER_TA1) {
+        memcpy(a->by_group, r->gs.control, sizeof a->by_group);
+        memcpy(a->by_control, r->control, sizeof a->by_control);
+    }
     return a;
 }
 
@@ -206,7 +213,7 @@ static int on_ta1(mctx *m, const hxe_x12_set *s)
         int last = i == m->st->nsets;
         if (last ? found : strcmp(m->st->sets[i].interchange, ctl) != 0)
             continue;
-        hxe_x12_answer *an = answer(m, HXE_X12_ANSWER_TA1, last ? NONE : i, ack);
+        hxe_x12_answer *an = answer(m, s, HXE_X12_ANSWER_TA1, last ? NONE : i, ack);
         if (!an)
             return HXE_ENOMEM;
         memcpy(an->interchange, ctl, sizeof ctl);
@@ -253,7 +260,7 @@ static int on_999(mctx *m, const hxe_x12_set *s)
                 close_answer(m, &m->out->v[an_i]);
             hxe_slice ctl = hxe_x12_element(g, d, 2);
             size_t i = find_set(m, group, ctl, hxe_x12_element(g, d, 1));
-            an = answer(m, HXE_X12_ANSWER_999, i, '?');
+            an = answer(m, s, HXE_X12_ANSWER_999, i, '?');
             if (!an)
                 return HXE_ENOMEM;
             an_i = m->out->n - 1;
@@ -289,6 +296,18 @@ static int on_999(mctx *m, const hxe_x12_set *s)
             hxe_issues_add(is, HXE_SEV_ERROR, code ? code : HXE_X12_ELE, &l,
                            "999 IK4: element %s%02u%s", l.seg[0] ? l.seg : "?", (unsigned)l.field,
                            l.comp ? " component" : "");
+        } else if (!strcmp(g->id, "CTX") && is->n > m->out->v[an_i].first &&
+                   x12__eq(hxe_x12_component(g, d, 1, 0, 1), "SITUATIONAL TRIGGER")) {
+            /* the trigger of the IK3 or IK4 just read: its position and
+             * element (hxe_x12_trigger reads them back); no values */
+            hxe_issue *last = &is->v[is->n - 1];
+            long long pos = x12__num(hxe_x12_element(g, d, 3));
+            hxe_slice ev = hxe_x12_component(g, d, 5, 0, 1), cv = hxe_x12_component(g, d, 5, 0, 2);
+            long long e = ev.n ? x12__num(ev) : 0, c = cv.n ? x12__num(cv) : 0;
+            if (pos > 0 && pos < 0x7fffffff && e >= 0 && e < 256 && c >= 0 && c < 256) {
+                last->loc.seg_seq = (uint32_t)pos;
+                last->loc.sub = (uint16_t)(e << 8 | c);
+            }
         } else if (!strcmp(g->id, "IK5")) {
             hxe_slice a = hxe_x12_element(g, d, 1);
             an = &m->out->v[an_i];
@@ -318,7 +337,7 @@ static int on_999(mctx *m, const hxe_x12_set *s)
             for (size_t i = 0; i < m->st->nsets; i++) {
                 if (m->answered[i] || strcmp(m->st->sets[i].group, group) != 0)
                     continue;
-                hxe_x12_answer *x = answer(m, HXE_X12_ANSWER_999, i, st);
+                hxe_x12_answer *x = answer(m, s, HXE_X12_ANSWER_999, i, st);
                 if (!x)
                     return HXE_ENOMEM;
                 memcpy(x->group, group, sizeof group);
@@ -403,7 +422,7 @@ static int on_277(mctx *m, hxe_x12_set *s, hxe_arena *a)
             hxe_slice v = hxe_x12_element(g, d, 2);
             x12__copy(id, sizeof id, v);
             size_t set = v.n < sizeof id ? find_claim(m, id) : NONE;
-            an = answer(m, HXE_X12_ANSWER_277CA, set, 0);
+            an = answer(m, s, HXE_X12_ANSWER_277CA, set, 0);
             if (!an)
                 return HXE_ENOMEM;
             memcpy(an->claim, id, sizeof id);

@@ -42,6 +42,7 @@ typedef struct x12t_comp {
     char id[5];        /* "C003" */
     uint32_t first;    /* components in x12t_elems */
     uint8_t n;
+    uint8_t last_m;    /* position of its last mandatory component; 0 none */
 } x12t_comp;
 
 /* syntax rules: P paired, R at least one, C if first then all, E at most
@@ -59,6 +60,8 @@ typedef struct x12t_seg {
     uint8_t n;
     uint16_t rule_first;
     uint8_t nrules;
+    uint8_t last_m;    /* position of its last mandatory element; 0 none */
+    uint64_t comps;    /* bit e-1: element e (1..64) is a composite */
 } x12t_seg;
 
 /* A qualifier test: element e (component c, 0 = simple) is one of codes */
@@ -86,6 +89,8 @@ typedef struct x12t_node {
     uint8_t nqual;
     uint32_t use_first;   /* segments: element usage (enum x12t_usage) per element */
     uint8_t nuse;         /* in x12t_uses; 0 = the dictionary's requirements */
+    uint8_t last_r;       /* segments: position of the last element the guide
+                             requires; 0 none */
 } x12t_node;
 
 typedef struct x12t_set {
@@ -103,6 +108,7 @@ extern const x12t_seg x12t_segs[];      /* sorted by id */
 extern const size_t x12t_nsegs;
 extern const x12t_qual x12t_quals[];
 extern const uint32_t x12t_codes[];
+extern const uint64_t x12t_code_keys[];  /* per qualifier: its codes as keys, sorted */
 extern const uint8_t x12t_uses[];
 extern const x12t_node x12t_nodes[];
 extern const x12t_set x12t_sets[];
@@ -115,5 +121,38 @@ extern const size_t x12t_nsets;
 const x12t_seg *x12t_find_seg(const char *id);
 const x12t_set *x12t_find_set(const char *st01, const char *guide);
 int x12t_qual_ok(const x12t_qual *q, const char *s, size_t n);
+
+/* A value of 1..8 bytes as a key: its bytes big-endian, zero-padded, as
+ * tools/gen_x12_tables.py packs the codes; never 0. */
+static inline uint64_t x12t_code_key(const char *s, size_t n)
+{
+    uint64_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k = k << 8 | (unsigned char)s[i];
+    return k << (8 * (8 - n));
+}
+
+/* x12t_qual_ok without string compares: the value's key among the
+ * qualifier's sorted keys. Nearly every segment of a set has a code
+ * checked, so validation asks this for most of them. */
+static inline int x12t_code_in(const x12t_qual *q, const char *s, size_t n)
+{
+    if (n == 0 || n > 8)
+        return x12t_qual_ok(q, s, n);
+    uint64_t key = x12t_code_key(s, n);
+    const uint64_t *k = x12t_code_keys + q->first;
+    size_t lo = 0, hi = q->n;
+    while (hi - lo > 8) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (k[mid] <= key)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    for (; lo < hi; lo++)
+        if (k[lo] == key)
+            return 1;
+    return 0;
+}
 
 #endif

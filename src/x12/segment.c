@@ -73,49 +73,81 @@ int x12__is_time(hxe_slice v)
     return 1;
 }
 
-/* ---- elements ---- */
+/* ---- elements ----
+ * Segments are short (a few dozen bytes) and callers ask for element
+ * after element, so a plain byte loop beats a memchr call per element;
+ * counting separators goes eight bytes at a time. */
 
 hxe_slice hxe_x12_element(const hxe_x12_seg *s, const hxe_x12_delims *d, unsigned e)
 {
     const char *p = s->p, *end = s->p + s->n;
-    for (unsigned i = 0;; i++) {
-        const char *q = p < end ? memchr(p, d->es, (size_t)(end - p)) : NULL;
-        if (i == e)
-            return hxe_slice_of(p, (size_t)((q ? q : end) - p));
-        if (!q)
+    const char es = d->es;
+    for (unsigned i = 0; i < e; i++) {
+        while (p < end && *p != es)
+            p++;
+        if (p == end)
             return HXE_SLICE_EMPTY;
-        p = q + 1;
+        p++;
     }
+    const char *q = p;
+    while (q < end && *q != es)
+        q++;
+    return hxe_slice_of(p, (size_t)(q - p));
+}
+
+/* Bytes equal to c in the eight bytes of w: a byte of x is zero exactly
+ * where w holds c; ((x & 0x7f..) + 0x7f..) | x has its top bit clear
+ * exactly there (no carry crosses a byte), and the multiply adds up the
+ * eight flags in the top byte. */
+static unsigned count8(uint64_t w, char c)
+{
+    const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL, ones = 0x0101010101010101ULL;
+    uint64_t x = w ^ (ones * (unsigned char)c);
+    uint64_t t = ~(((x & lo7) + lo7) | x | lo7);
+    return (unsigned)(((t >> 7) * ones) >> 56);
 }
 
 unsigned hxe_x12_element_count(const hxe_x12_seg *s, const hxe_x12_delims *d)
 {
     unsigned n = 0;
     const char *p = s->p, *end = s->p + s->n;
-    while (p < end && (p = memchr(p, d->es, (size_t)(end - p))) != NULL) {
-        n++;
-        p++;
+    for (; end - p >= 8; p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        n += count8(w, d->es);
     }
+    for (; p < end; p++)
+        n += *p == d->es;
     return n;
 }
 
-/* n-th (1-based) piece of v split on sep (sep 0: v itself is piece 1) */
+/* n-th (1-based) piece of v split on sep (sep 0: v itself is piece 1).
+ * hxe_slice_piece with a byte loop: repetitions and components are a few
+ * bytes long, shorter than a memchr call costs. */
 static hxe_slice piece(hxe_slice v, char sep, unsigned n)
 {
-    if (!sep)
+    if (!sep || n == 0)
         return n == 1 ? v : HXE_SLICE_EMPTY;
-    hxe_slice out;
-    if (!hxe_slice_piece(v, sep, n, &out))
-        return HXE_SLICE_EMPTY;
-    return out;
+    const char *p = v.p, *end = v.p + v.n;
+    for (unsigned i = 1; i < n; i++) {
+        while (p < end && *p != sep)
+            p++;
+        if (p == end)
+            return HXE_SLICE_EMPTY;
+        p++;
+    }
+    const char *q = p;
+    while (q < end && *q != sep)
+        q++;
+    return hxe_slice_of(p, (size_t)(q - p));
 }
 
 hxe_slice hxe_x12_component(const hxe_x12_seg *s, const hxe_x12_delims *d, unsigned e,
                             unsigned r, unsigned c)
 {
     hxe_slice v = hxe_x12_element(s, d, e);
-    if (strcmp(s->id, "ISA") == 0)   /* ISA11/ISA16 are delimiters themselves */
-        return (r <= 1 && c <= 1) ? v : HXE_SLICE_EMPTY;
+    if (s->id[0] == 'I' && s->id[1] == 'S' && s->id[2] == 'A' && !s->id[3])
+        return (r <= 1 && c <= 1) ? v : HXE_SLICE_EMPTY;   /* ISA11/ISA16 are delimiters themselves */
     v = piece(v, d->rs, r ? r : 1);
     if (!c)
         return v;

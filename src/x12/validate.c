@@ -17,6 +17,17 @@
  *
  * Every problem is an issue at its place with its IK403 code; texts name
  * the loop and element (NM109), never the value.
+ *
+ * This runs for every segment of every set, so it reads each segment
+ * once: one pass (x12__split, eight bytes at a time) cuts it at its
+ * element separators and notes whether it holds a component or
+ * repetition separator or a control character at all; the per-element
+ * scans for those run only when it does. The definition comes from the
+ * schema node the loop parse matched, not a dictionary search; code
+ * values are looked up as 64-bit keys (x12t_code_in); texts are
+ * formatted only when there is an issue. The SNIP 5 checks (codes.c)
+ * run in the same walk on the same split; their issues are held back
+ * and added after the other passes', in the order they always had.
  */
 #include "x12/internal.h"
 #include "x12/schema.h"
@@ -27,7 +38,7 @@ typedef struct vctx {
     const hxe_x12_set *s;
     hxe_issues *is;
     size_t k;              /* segment index */
-    const char *loop;      /* loop id for texts */
+    const x12__elems *ev;  /* its elements */
 } vctx;
 
 static void el_issue(const vctx *v, int code, unsigned e, unsigned r, unsigned c,
@@ -43,19 +54,8 @@ static void el_issue(const vctx *v, int code, unsigned e, unsigned r, unsigned c
         snprintf(place, sizeof place, "%s%02u-%u", g->id, e, c);
     else
         snprintf(place, sizeof place, "%s%02u", g->id, e);
-    hxe_issues_add(v->is, HXE_SEV_ERROR, code, &l, "loop %s: %s: %s", v->loop, place, what);
-}
-
-/* Length the way X12 counts it: numbers without sign and decimal point */
-static size_t x12_len(hxe_slice v, int type)
-{
-    if (type != X12T_N0 && type != X12T_N2 && type != X12T_R)
-        return v.n;
-    size_t n = 0;
-    for (size_t i = 0; i < v.n; i++)
-        if (v.p[i] != '-' && v.p[i] != '.')
-            n++;
-    return n;
+    hxe_issues_add(v->is, HXE_SEV_ERROR, code, &l, "loop %s: %s: %s", x12__loop_of(v->s, v->k),
+                   place, what);
 }
 
 static int is_n0(hxe_slice v)
@@ -69,27 +69,39 @@ static int is_n0(hxe_slice v)
     return 1;
 }
 
-static int is_r(hxe_slice v)
+/* A decimal number (R): [-]digits[.digits][E[-]digits], at least one
+ * digit before any exponent. *len gets its length the way X12 counts it,
+ * without sign and decimal point. */
+static int is_r(hxe_slice v, size_t *len)
 {
-    size_t i = (v.n && v.p[0] == '-') ? 1 : 0;
+    size_t i = (v.n && v.p[0] == '-') ? 1 : 0, skip = i;
     int digits = 0, dots = 0;
     for (; i < v.n; i++) {
-        if (v.p[i] >= '0' && v.p[i] <= '9')
+        char ch = v.p[i];
+        if (ch >= '0' && ch <= '9') {
             digits++;
-        else if (v.p[i] == '.' && !dots)
+        } else if (ch == '.' && !dots) {
             dots++;
-        else if ((v.p[i] == 'E' || v.p[i] == 'e') && digits)
-            return i + 1 < v.n && is_n0(hxe_slice_of(v.p + i + 1, v.n - i - 1));
-        else
+            skip++;
+        } else if ((ch == 'E' || ch == 'e') && digits) {
+            hxe_slice x = hxe_slice_of(v.p + i + 1, v.n - i - 1);
+            if (!x.n || !is_n0(x))
+                return 0;
+            *len = v.n - skip - (x.p[0] == '-');
+            return 1;
+        } else {
             return 0;
+        }
     }
+    *len = v.n - skip;
     return digits > 0;
 }
 
 /* One simple value (an element, or a component) against its definition */
-static void check_value(const vctx *v, const x12t_elem *d, hxe_slice val, unsigned e,
-                        unsigned r, unsigned c)
+static void check_value_all(const vctx *v, const x12t_elem *d, hxe_slice val, unsigned e,
+                            unsigned r, unsigned c)
 {
+    size_t n = val.n;   /* its length as X12 counts it */
     switch (d->type) {
     case X12T_N0:
     case X12T_N2:
@@ -97,9 +109,10 @@ static void check_value(const vctx *v, const x12t_elem *d, hxe_slice val, unsign
             el_issue(v, HXE_X12_ELE_BAD_CHAR, e, r, c, "not a whole number");
             return;
         }
+        n -= val.p[0] == '-';
         break;
     case X12T_R:
-        if (!is_r(val)) {
+        if (!is_r(val, &n)) {
             el_issue(v, HXE_X12_ELE_BAD_CHAR, e, r, c, "not a decimal number");
             return;
         }
@@ -117,7 +130,7 @@ static void check_value(const vctx *v, const x12t_elem *d, hxe_slice val, unsign
         }
         break;
     default:
-        for (size_t i = 0; i < val.n; i++) {
+        for (size_t i = 0; x12__holds(v->ev->ctl_el, e) && i < val.n; i++) {
             unsigned char ch = (unsigned char)val.p[i];
             if (ch < 0x20 || ch == 0x7f) {
                 el_issue(v, HXE_X12_ELE_BAD_CHAR, e, r, c, "control character");
@@ -128,7 +141,8 @@ static void check_value(const vctx *v, const x12t_elem *d, hxe_slice val, unsign
             el_issue(v, HXE_X12_ELE_BAD_CHAR, e, r, c, "code starts with a blank");
         break;
     }
-    size_t n = x12_len(val, d->type);
+    if (n >= d->min && (!d->max || n <= d->max))
+        return;
     char what[48];
     if (d->min && n < d->min) {
         snprintf(what, sizeof what, "shorter than %u", (unsigned)d->min);
@@ -139,61 +153,144 @@ static void check_value(const vctx *v, const x12t_elem *d, hxe_slice val, unsign
     }
 }
 
+/* The same, answering the common case inline: a text or code (AN, ID)
+ * of an allowed length, without control characters. */
+static inline void check_value(const vctx *v, const x12t_elem *d, hxe_slice val, unsigned e,
+                               unsigned r, unsigned c)
+{
+    if (d->type <= X12T_ID && !x12__holds(v->ev->ctl_el, e) && val.n >= d->min &&
+        (!d->max || val.n <= d->max) && (d->type == X12T_AN || (val.n && val.p[0] != ' ')))
+        return;
+    check_value_all(v, d, val, e, r, c);
+}
+
+/* One repetition rv (rr: its number, 0 when the element does not
+ * repeat) of a composite: its components cut in one walk. */
+#define MAX_COMPS 16
+
+static void check_composite(const vctx *v, const x12t_elem *d, hxe_slice rv, unsigned e,
+                            unsigned rr)
+{
+    const x12t_comp *cd = &x12t_comps[d->comp - 1];
+    if (!rv.n)
+        return;
+    hxe_slice cv[MAX_COMPS];
+    unsigned nc = 0;
+    if (!x12__holds(v->ev->cs_el, e)) {
+        cv[nc++] = rv;
+    } else {
+        const char cs = v->s->d.cs, *p = rv.p, *end = rv.p + rv.n;
+        for (;;) {
+            const char *q = p;
+            while (q < end && *q != cs)
+                q++;
+            if (nc < MAX_COMPS)
+                cv[nc] = hxe_slice_of(p, (size_t)(q - p));
+            nc++;
+            if (q == end)
+                break;
+            p = q + 1;
+        }
+    }
+    if (nc > cd->n) {
+        el_issue(v, HXE_X12_ELE_TOO_MANY_COMPS, e, rr, 0, "too many components");
+        nc = cd->n;
+    }
+    /* past the last component present only a mandatory one can be missing */
+    unsigned last = nc > cd->last_m ? nc : cd->last_m;
+    for (unsigned c = 1; c <= last; c++) {
+        const x12t_elem *cdef = &x12t_elems[cd->first + c - 1];
+        hxe_slice val = HXE_SLICE_EMPTY;
+        if (c <= nc && c <= MAX_COMPS)
+            val = cv[c - 1];
+        else if (c <= nc)
+            hxe_slice_piece(rv, v->s->d.cs, c, &val);
+        if (!val.n) {
+            if (cdef->req == X12T_M)
+                el_issue(v, HXE_X12_ELE_REQUIRED_MISSING, e, rr, c, "mandatory component missing");
+            continue;
+        }
+        check_value(v, cdef, val, e, rr, c);
+    }
+}
+
 static void check_element(const vctx *v, const x12t_elem *d, hxe_slice val, unsigned e)
 {
     const hxe_x12_delims *dl = &v->s->d;
-    unsigned nrep = (dl->rs && val.n) ? (unsigned)hxe_slice_count(val, dl->rs) : 1;
+    if (!x12__holds(v->ev->rs_el, e)) {
+        /* no repetitions in the segment: the element is one value */
+        if (d->type == X12T_COMP)
+            check_composite(v, d, val, e, 0);
+        else if (x12__holds(v->ev->cs_el, e) && memchr(val.p, dl->cs, val.n))
+            el_issue(v, HXE_X12_ELE_TOO_MANY_COMPS, e, 0, 0, "components in a simple element");
+        else
+            check_value(v, d, val, e, 0, 0);
+        return;
+    }
+    if (d->type != X12T_COMP && d->rep <= 1) {
+        /* a simple element that may not repeat: one pass finds a
+         * repetition or component separator */
+        const char *rep = NULL, *comp = NULL;
+        for (size_t i = 0; i < val.n; i++) {
+            char ch = val.p[i];
+            if (ch == dl->cs && !comp)
+                comp = val.p + i;
+            else if (ch == dl->rs && !rep)
+                rep = val.p + i;
+        }
+        unsigned rr = 0;
+        if (rep) {
+            el_issue(v, HXE_X12_ELE_TOO_MANY_REPS, e, 0, 0, "repeats; it may not");
+            val.n = (size_t)(rep - val.p);   /* its first repetition */
+            rr = 1;
+            if (comp && comp > rep)
+                comp = NULL;
+        }
+        if (comp)
+            el_issue(v, HXE_X12_ELE_TOO_MANY_COMPS, e, rr, 0, "components in a simple element");
+        else if (val.n)
+            check_value(v, d, val, e, rr, 0);
+        return;
+    }
+    unsigned nrep = (unsigned)hxe_slice_count(val, dl->rs);
     int split = nrep > 1;
     if (nrep > d->rep) {
         el_issue(v, HXE_X12_ELE_TOO_MANY_REPS, e, 0, 0, d->rep > 1 ? "too many repetitions" : "repeats; it may not");
         nrep = d->rep;
     }
+    const char *p = val.p, *end = val.p + val.n;
     for (unsigned r = 1; r <= nrep; r++) {
         hxe_slice rv = val;
-        if (split)
-            hxe_slice_piece(val, dl->rs, r, &rv);
+        if (split) {   /* the repetitions one after the other */
+            const char *q = p;
+            while (q < end && *q != dl->rs)
+                q++;
+            rv = hxe_slice_of(p, (size_t)(q - p));
+            p = q + 1;
+        }
         unsigned rr = split ? r : 0;
-        if (d->type != X12T_COMP) {
-            if (rv.n && memchr(rv.p, dl->cs, rv.n)) {
-                el_issue(v, HXE_X12_ELE_TOO_MANY_COMPS, e, rr, 0, "components in a simple element");
-                continue;
-            }
-            if (rv.n)
-                check_value(v, d, rv, e, rr, 0);
+        if (d->type == X12T_COMP) {
+            check_composite(v, d, rv, e, rr);
             continue;
         }
-        const x12t_comp *cd = &x12t_comps[d->comp - 1];
-        unsigned nc = rv.n ? (unsigned)hxe_slice_count(rv, dl->cs) : 0;
-        if (nc > cd->n) {
-            el_issue(v, HXE_X12_ELE_TOO_MANY_COMPS, e, rr, 0, "too many components");
-            nc = cd->n;
-        }
-        if (!rv.n)
+        if (rv.n && memchr(rv.p, dl->cs, rv.n)) {
+            el_issue(v, HXE_X12_ELE_TOO_MANY_COMPS, e, rr, 0, "components in a simple element");
             continue;
-        for (unsigned c = 1; c <= cd->n; c++) {
-            const x12t_elem *cdef = &x12t_elems[cd->first + c - 1];
-            hxe_slice cv = HXE_SLICE_EMPTY;
-            if (c <= nc)
-                hxe_slice_piece(rv, dl->cs, c, &cv);
-            if (!cv.n) {
-                if (cdef->req == X12T_M)
-                    el_issue(v, HXE_X12_ELE_REQUIRED_MISSING, e, rr, c, "mandatory component missing");
-                continue;
-            }
-            check_value(v, cdef, cv, e, rr, c);
         }
+        if (rv.n)
+            check_value(v, d, rv, e, rr, 0);
     }
 }
 
-static void check_rules(const vctx *v, const x12t_seg *sd)
+static void check_rules(const vctx *v, const x12t_seg *sd, const x12__elems *ev)
 {
     const hxe_x12_seg *g = &v->s->segs[v->k];
     for (unsigned i = 0; i < sd->nrules; i++) {
         const x12t_rule *ru = &x12t_rules[sd->rule_first + i];
         unsigned present = 0, first_missing = 0;
-        int first = hxe_x12_element(g, &v->s->d, ru->e[0]).n > 0;
+        int first = x12__raw(ev, ru->e[0]).n > 0;
         for (unsigned j = 0; j < ru->n; j++) {
-            if (hxe_x12_element(g, &v->s->d, ru->e[j]).n)
+            if (x12__raw(ev, ru->e[j]).n)
                 present++;
             else if (!first_missing)
                 first_missing = ru->e[j];
@@ -234,28 +331,34 @@ static void check_rules(const vctx *v, const x12t_seg *sd)
     }
 }
 
-static void check_segment(vctx *v, int snip)
+/* Segment v->k, split in ev, against its definition sd and (SNIP 2) its
+ * schema node (NULL outside a loop tree). */
+static void check_segment(vctx *v, int snip, const x12t_seg *sd, const x12t_node *node,
+                          int id_only, const x12__elems *ev)
 {
-    const hxe_x12_set *s = v->s;
-    const hxe_x12_seg *g = &s->segs[v->k];
-    const x12t_seg *sd = g->id[0] ? x12t_find_seg(g->id) : NULL;
-    if (!sd)
-        return;   /* unknown ids are reported by the loop parse */
-    const x12t_node *node = NULL;
-    int id_only = 0;
-    if (s->seg_node && s->seg_node[v->k]) {
-        node = &x12t_nodes[(s->seg_node[v->k] & 0x7fffffffu) - 1];
-        id_only = (s->seg_node[v->k] & 0x80000000u) != 0;
-    }
-    unsigned n = hxe_x12_element_count(g, &s->d);
+    unsigned n = ev->n;
     if (n > sd->n) {
         el_issue(v, HXE_X12_ELE_TOO_MANY, sd->n + 1, 0, 0, "more elements than the segment has");
         n = sd->n;
     }
-    for (unsigned e = 1; e <= sd->n; e++) {
-        const x12t_elem *d = &x12t_elems[sd->first + e - 1];
-        hxe_slice val = e <= n ? hxe_x12_element(g, &s->d, e) : HXE_SLICE_EMPTY;
-        unsigned use = (snip >= 2 && node && e <= node->nuse) ? x12t_uses[node->use_first + e - 1] : 0;
+    const uint8_t *uses = NULL;
+    unsigned nuse = 0;
+    if (snip >= 2 && node) {
+        uses = &x12t_uses[node->use_first];
+        nuse = node->nuse;
+    }
+    /* past the last element present only a mandatory or required one
+     * can be missing */
+    unsigned last = n;
+    if (sd->last_m > last)
+        last = sd->last_m;
+    if (snip >= 2 && node && node->last_r > last)
+        last = node->last_r;
+    const x12t_elem *defs = &x12t_elems[sd->first];
+    for (unsigned e = 1; e <= last; e++) {
+        const x12t_elem *d = &defs[e - 1];
+        hxe_slice val = e <= n ? x12__raw(ev, e) : HXE_SLICE_EMPTY;
+        unsigned use = e <= nuse ? uses[e - 1] : 0;
         if (!val.n) {
             if (d->req == X12T_M)
                 el_issue(v, HXE_X12_ELE_REQUIRED_MISSING, e, 0, 0, "mandatory element missing");
@@ -268,19 +371,31 @@ static void check_segment(vctx *v, int snip)
             el_issue(v, HXE_X12_ELE_NOT_USED, e, 0, 0, "not used by the implementation guide");
         check_element(v, d, val, e);
     }
-    check_rules(v, sd);
+    if (sd->nrules)
+        check_rules(v, sd, ev);
     if (snip < 2 || !node)
         return;
-    for (unsigned i = 0; i < node->nqual; i++) {
-        if (i == 0 && id_only)
-            continue;   /* reported by the loop parse */
+    for (unsigned i = id_only ? 1 : 0; i < node->nqual; i++) {
+        /* (an id-only match's first code is reported by the loop parse) */
         const x12t_qual *q = &x12t_quals[node->qual_first + i];
-        hxe_slice val = q->c ? hxe_x12_component(g, &s->d, q->e, 1, q->c)
-                             : hxe_x12_component(g, &s->d, q->e, 1, 0);
-        if (val.n && !x12t_qual_ok(q, val.p, val.n))
+        hxe_slice val = x12__el(ev, q->e, q->c);
+        if (val.n && !x12t_code_in(q, val.p, val.n))
             el_issue(v, HXE_X12_ELE_CODE_NOT_USED, q->e, 0, q->c,
                      "code not used by the implementation guide");
     }
+}
+
+/* Appends the issues held back in `later` to is, as if they had been
+ * added to it directly: those `later` dropped would have been dropped
+ * by is too, which holds as many. */
+static void add_later(hxe_issues *is, const hxe_issues *later)
+{
+    for (size_t i = 0; i < later->n; i++) {
+        const hxe_issue *it = &later->v[i];
+        hxe_issues_add(is, it->severity, it->code, &it->loc, "%s", it->text);
+    }
+    is->errors += later->dropped;
+    is->dropped += later->dropped;
 }
 
 int hxe_x12_validate(const hxe_x12_set *s, const hxe_x12_validate_opts *opts,
@@ -289,11 +404,31 @@ int hxe_x12_validate(const hxe_x12_set *s, const hxe_x12_validate_opts *opts,
     int snip = opts && opts->snip ? opts->snip : 5;
     if (!s || !s->nseg || strcmp(s->id, "TA1") == 0)
         return 0;
-    vctx v = {s, issues, 0, "header"};
+    x12__elems ev;
+    vctx v = {s, issues, 0, &ev};
+    /* SNIP 5 issues come after those of the other passes */
+    hxe_issues later = HXE_ISSUES_INIT;
+    later.max = issues ? issues->max : 0;
+    hxe_issues *codes = issues && snip >= 5 ? &later : NULL;
     for (v.k = 0; v.k < s->nseg; v.k++) {
-        uint32_t li = s->segs[v.k].loop;
-        v.loop = (s->loops && li < s->nloops && s->loops[li].id[0]) ? s->loops[li].id : "header";
-        check_segment(&v, snip);
+        const hxe_x12_seg *g = &s->segs[v.k];
+        const x12t_node *node = NULL;
+        int id_only = 0;
+        if (s->seg_node && s->seg_node[v.k]) {
+            node = &x12t_nodes[(s->seg_node[v.k] & 0x7fffffffu) - 1];
+            id_only = (s->seg_node[v.k] & 0x80000000u) != 0;
+        }
+        /* the schema node names the definition; the dictionary is searched
+         * only for segments outside a loop tree */
+        const x12t_seg *sd = node && node->segdef >= 0 ? &x12t_segs[node->segdef]
+                             : g->id[0]                  ? x12t_find_seg(g->id)
+                                                         : NULL;
+        if (!sd)
+            continue;   /* unknown ids are reported by the loop parse */
+        x12__split(&ev, g, &s->d);
+        check_segment(&v, snip, sd, node, id_only, &ev);
+        if (codes)
+            x12__check_codes_seg(s, codes, v.k, sd, &ev);
     }
     int rc = 0;
     if (snip >= 2)
@@ -302,7 +437,8 @@ int hxe_x12_validate(const hxe_x12_set *s, const hxe_x12_validate_opts *opts,
         rc = x12__check_balance(s, issues);
     if (!rc && snip >= 4)
         rc = x12__check_situational(s, issues);
-    if (!rc && snip >= 5)
-        rc = x12__check_codes(s, issues);
+    if (!rc && codes)
+        add_later(issues, &later);
+    hxe_issues_free(&later);
     return rc;
 }

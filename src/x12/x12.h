@@ -345,6 +345,15 @@ typedef struct hxe_x12_validate_opts {
 int hxe_x12_validate(const hxe_x12_set *s, const hxe_x12_validate_opts *opts,
                      hxe_issues *issues);
 
+/* A situational issue (SNIP 4: a segment or element required or not
+ * used because of what another one holds) also names its trigger, the
+ * place whose content made the rule apply; the 999 writes it as the
+ * SITUATIONAL TRIGGER CTX. It is kept in loc.seg_seq (the trigger's
+ * segment position in the set) and loc.sub (its element << 8 | its
+ * component), which X12 issues use for nothing else. Returns 1 and
+ * fills pos, e, c when the issue has a trigger, else 0. */
+int hxe_x12_trigger(const hxe_issue *it, uint32_t *pos, unsigned *e, unsigned *c);
+
 /* ---- JSON ----
  * {"interchange":{...},"group":{...},"set":"837","control":"...",
  *  "guide":"...","content":[{"loop":"2000A","name":"...","content":[
@@ -379,7 +388,9 @@ int hxe_x12_from_json(const char *json, size_t len, hxe_buf *out, hxe_err *err);
  * A hxe_x12_ack gathers the answer to one functional group: one AK2 ..
  * IK5 per set from the set's issues (IK3 per segment problem, IK4 per
  * element problem, the 2100 CTX naming the claim (CLM01, 835 CLP01) a
- * problem sits in), then AK9 from the counts. Control numbers come from
+ * problem sits in, and for situational problems the SITUATIONAL TRIGGER
+ * CTX after the IK3 or IK4, see hxe_x12_trigger), then AK9 from the
+ * counts. Control numbers come from
  * the caller's sequence and advance as they are used. The 999's ISA and
  * GS swap sender and receiver of the group answered.
  *
@@ -517,6 +528,9 @@ typedef struct hxe_x12_answer {
     char group[10];            /* AK102 */
     char control[10];          /* AK202 */
     char claim[39];            /* 277CA: TRN02 of 2200D */
+    char by_interchange[10];   /* the response that carried the answer: its */
+    char by_group[10];         /* ISA13, GS06 and ST02 ("" for a TA1's) */
+    char by_control[10];
     size_t first, n;           /* its problems: issues[first .. first+n) */
 } hxe_x12_answer;
 

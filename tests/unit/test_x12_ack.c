@@ -2,10 +2,11 @@
  * test_x12_ack.c — the 999 and TA1 hxe sends: a clean set is accepted, a
  * set with element and segment problems is rejected with its IK3/IK4
  * (and the claim's CTX), a group with a good and a bad set is partly
- * accepted, group and interchange envelope errors give AK905 codes and
- * TA1s, control numbers come from the caller's sequence, IK404 only on
- * request. Every 999 written is parsed back and validated against
- * data/x12/999.tr3 and must be clean.
+ * accepted, situational problems name their trigger in CTX, group and
+ * interchange envelope errors give AK905 codes and TA1s, control numbers
+ * come from the caller's sequence, IK404 only on request. Every 999
+ * written is parsed back and validated against data/x12/999.tr3 and
+ * must be clean.
  */
 #include "helpers/testutil.h"
 #include "x12/x12.h"
@@ -222,6 +223,52 @@ static void test_group_errors(void **state)
     free(in0);
 }
 
+/* Situational problems carry the CTX naming their trigger: after the
+ * IK3 of a missing or unwanted segment (2100 segment context) and after
+ * the IK4 of a missing element (2110 element context); IK4s stay with
+ * the IK3 of their own segment when a missing segment is reported at
+ * the same position. */
+static void test_situational_ctx(void **state)
+{
+    (void)state;
+    /* a replacement claim (CLM05-3 = 7) without REF*F8; an auto accident
+     * without its state (CLM11-4); no DMG for a subscriber who is the
+     * patient. ST = 1, SBR 13, the 2010BA NM1 14, CLM 18 (19 with DMG). */
+    char *b1 = edit(CLAIM, "11:B:1*", "11:B:7*");
+    char *b2 = edit(b1, "*Y*A*Y*Y~\nHI", "*Y*A*Y*Y**AA~\nDTP*439*D8*20231231~\nHI");
+    char *body = edit(b2, "DMG*D8*19800101*M~\n", "");
+    const char *bodies[] = {body};
+    char *in = file_of(bodies, 1, '0');
+    hxe_x12_ack_seq seq = {1, 1, 1};
+    char *out = ack(in, NULL, &seq, NULL);
+    /* the trigger of the missing DMG is SBR02 (element 1069) in 2000B,
+     * whose id does not fit CTX04's four characters */
+    assert_non_null(strstr(out, "IK3*DMG*14**I6~CTX*SITUATIONAL TRIGGER*SBR*13**2*1069~"));
+    /* REF*F8 missing at the claim, triggered by CLM05-3 */
+    assert_non_null(strstr(out, "IK3*REF*18*2300*I6~CTX*SITUATIONAL TRIGGER*CLM*18*2300*5:3~CTX*CLM01:C1~"));
+    /* CLM11-4's IK4 under the CLM's own IK3, its trigger CLM11-1 */
+    assert_non_null(strstr(out, "IK3*CLM*18*2300*8~CTX*CLM01:C1~IK4*11:4*156*I9~"
+                                "CTX*SITUATIONAL TRIGGER*CLM*18*2300*11:1~IK5*R*5~"));
+    /* a problem that is not situational has no trigger CTX */
+    assert_int_equal(check_999s(out), 1);
+    free(out);
+    free(in);
+
+    char *bad = edit(CLAIM, "CLM*C1*100*", "CLM*C1*1X0*");
+    const char *bodies2[] = {bad};
+    in = file_of(bodies2, 1, '0');
+    out = ack(in, NULL, &seq, NULL);
+    assert_non_null(strstr(out, "IK3*CLM*19*2300*8~CTX*CLM01:C1~IK4*2*782*6~IK5*R*5~"));
+    assert_null(strstr(out, "SITUATIONAL"));
+    assert_int_equal(check_999s(out), 1);
+    free(out);
+    free(in);
+    free(bad);
+    free(body);
+    free(b2);
+    free(b1);
+}
+
 static void test_ta1(void **state)
 {
     (void)state;
@@ -422,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_reject_elements),
         cmocka_unit_test(test_partial_and_missing),
         cmocka_unit_test(test_group_errors),
+        cmocka_unit_test(test_situational_ctx),
         cmocka_unit_test(test_ta1),
         cmocka_unit_test(test_foreign_delimiters),
         cmocka_unit_test(test_builder),

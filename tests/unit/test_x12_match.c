@@ -1,10 +1,11 @@
 /*
  * test_x12_match.c — answers we receive matched to what we sent: the 999
- * hxe writes for its own claims reads back to the same verdicts and
- * places; the public 999, TA1 and 277CA samples of ../shared/corpus/x12
- * (imsweb, staedi, stupidedi) match hand-made stores of sent sets and
- * claims; a 999 rejecting a whole group without AK2s answers every set
- * of the group; unknown control numbers are answered with no match.
+ * hxe writes for its own claims reads back to the same verdicts, places
+ * and situational triggers, each answer naming the 999 that carried it;
+ * the public 999, TA1 and 277CA samples of ../shared/corpus/x12 (imsweb,
+ * staedi, stupidedi) match hand-made stores of sent sets and claims; a
+ * 999 rejecting a whole group without AK2s answers every set of the
+ * group; unknown control numbers are answered with no match.
  */
 #include "helpers/testutil.h"
 #include "x12/x12.h"
@@ -136,6 +137,53 @@ static void test_round_trip(void **state)
     hxe_x12_answers_free(&an);
     hxe_buf_free(&ack);
     hxe_x12_sent_free(&st);
+}
+
+/* A situational problem's trigger goes out in the 999's CTX and comes
+ * back with the IK3; each answer names the 999 that carried it. */
+static void test_trigger_read_back(void **state)
+{
+    (void)state;
+    /* set 1: a replacement claim (CLM05-3 7) without REF*F8 */
+    const char *at = strstr(SENT, "CLM*CLAIM-A*100***11:B:1*");
+    assert_non_null(at);
+    size_t n = strlen(SENT);
+    char *sent = malloc(n + 1);
+    memcpy(sent, SENT, n + 1);
+    sent[at - SENT + strlen("CLM*CLAIM-A*100***11:B:")] = '7';
+    hxe_x12_sent st = HXE_X12_SENT_INIT;
+    hxe_err err;
+    assert_int_equal(hxe_x12_sent_add_x12(&st, sent, n, &err), 0);
+    hxe_x12_ack_opts o = {.date = "20240103", .time = "0915", .snip = 4};
+    hxe_x12_ack_seq seq = {41, 42, 43};
+    hxe_buf ack = HXE_BUF_INIT;
+    assert_int_equal(hxe_x12_acknowledge(sent, n, &o, &seq, &ack, NULL, &err), 0);
+    assert_non_null(strstr(ack.p, "IK3*REF*15*2300*I6~CTX*SITUATIONAL TRIGGER*CLM*15*2300*5:3~"));
+    hxe_x12_answers an = HXE_X12_ANSWERS_INIT;
+    match_buf(&st, ack.p, ack.len, &an);
+    assert_int_equal(an.n, 2);
+    assert_int_equal(an.v[0].sent, 0);
+    assert_string_equal(an.v[0].by_interchange, "000000041");
+    assert_string_equal(an.v[0].by_group, "42");
+    assert_string_equal(an.v[0].by_control, "0043");
+    size_t found = 0;
+    for (size_t i = an.v[0].first; i < an.v[0].first + an.v[0].n; i++) {
+        const hxe_issue *it = &an.issues.v[i];
+        uint32_t pos;
+        unsigned e, c;
+        if (it->code != HXE_X12_SEG_DEPENDENT_MISSING || strcmp(it->loc.seg, "REF"))
+            continue;
+        assert_int_equal(hxe_x12_trigger(it, &pos, &e, &c), 1);
+        assert_int_equal(pos, 15);
+        assert_int_equal(e, 5);
+        assert_int_equal(c, 3);
+        found++;
+    }
+    assert_int_equal(found, 1);
+    hxe_x12_answers_free(&an);
+    hxe_buf_free(&ack);
+    hxe_x12_sent_free(&st);
+    free(sent);
 }
 
 static void test_group_rejected(void **state)
@@ -312,6 +360,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_trigger_read_back),
         cmocka_unit_test(test_group_rejected),
         cmocka_unit_test(test_corpus_999),
         cmocka_unit_test(test_corpus_ta1),
