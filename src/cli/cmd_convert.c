@@ -24,19 +24,27 @@ const char hxe_cmd_convert_desc[] = "convert HL7 v2 messages to FHIR R4 Bundles,
 
 static const char usage_text[] =
     "usage: hxe convert --from hl7v2 --to fhir [--pretty] [--tz +HH:MM] [--validate]\n"
-    "                   [--quiet] FILE|-\n"
+    "                   [--unmapped report|extension|drop] [--critical]\n"
+    "                   [--critical-limits FILE] [--quiet] FILE|-\n"
     "       hxe convert --from fhir --to hl7v2 [--type TYPE] [--sending-app HD]\n"
     "                   [--sending-facility HD] [--receiving-app HD]\n"
     "                   [--receiving-facility HD] [--time DTM|now] [--control-id ID]\n"
     "                   [--processing-id P] [--version V] [--cr] [--validate] [--quiet]\n"
     "                   FILE|-\n"
     "\n"
-    "hl7v2 -> fhir: converts each message of FILE (ADT A01-A13/A28/A31, ORU R01,\n"
-    "ORM O01, OML O21, VXU V04) to a FHIR R4 transaction Bundle following the HL7\n"
-    "V2-to-FHIR IG, one JSON Bundle per message on stdout (one per line, or\n"
-    "indented with --pretty).\n"
+    "hl7v2 -> fhir: converts each message of FILE (ADT A01-A13/A28/A31/A40, ORU R01,\n"
+    "ORM O01, OML O21, VXU V04, SIU S12-S15, MDM T02, DFT P03) to a FHIR R4\n"
+    "transaction Bundle following the HL7 V2-to-FHIR IG, one JSON Bundle per\n"
+    "message on stdout (one per line, or indented with --pretty).\n"
     "  --tz +HH:MM   offset for v2 times without one (else they keep only the date)\n"
     "  --validate    validate each Bundle (R4 + US Core); errors make the exit 1\n"
+    "  --unmapped    fields and segments the IG does not map: report them (the\n"
+    "                default, notes on stderr), keep them as extensions, or drop\n"
+    "                them (one note with the count)\n"
+    "  --critical    print a critical-result event (places and identifiers, never\n"
+    "                names or values) on stderr for each OBX flagged critical\n"
+    "  --critical-limits FILE   also by numeric limits per LOINC code, one a line:\n"
+    "                CODE LOW HIGH [UNIT], - for no limit (implies --critical)\n"
     "\n"
     "fhir -> hl7v2: converts FILE (a Bundle of any type, or one resource) to one\n"
     "HL7 v2 message on stdout, segments ended by newlines (--cr: by \\r, as on the\n"
@@ -80,8 +88,24 @@ static int valid_tz(const char *s)
            s[5] <= '9';
 }
 
+/* Critical-result events of a message on stderr; limits NULL: flags only. */
+static void print_criticals(const hxe_hl7_msg *m, const hxe_conv_limits *limits, size_t msgno)
+{
+    hxe_conv_criticals cs = HXE_CONV_CRITICALS_INIT;
+    hxe_err err = {0, ""};
+    if (hxe_conv_critical_scan(m, limits, &cs, &err) != 0)
+        fprintf(stderr, "message %zu: critical results: %s\n", msgno, err.msg);
+    for (size_t i = 0; i < cs.n; i++) {
+        hxe_buf t = HXE_BUF_INIT;
+        if (hxe_conv_critical_text(&cs.v[i], &t) == 0)
+            fprintf(stderr, "message %zu: %.*s\n", msgno, (int)t.len, t.p);
+        hxe_buf_free(&t);
+    }
+    hxe_conv_criticals_free(&cs);
+}
+
 static int convert_one(const char *p, size_t n, size_t msgno, const hxe_conv_opts *co, int pretty,
-                       int validate, int quiet)
+                       int validate, int quiet, const hxe_conv_limits *limits, int critical)
 {
     hxe_arena a;
     hxe_issues is = HXE_ISSUES_INIT;
@@ -96,6 +120,8 @@ static int convert_one(const char *p, size_t n, size_t msgno, const hxe_conv_opt
         goto done;
     }
     hxe_issues_clear(&is);
+    if (critical)
+        print_criticals(m, limits, msgno);
     if (hxe_conv_v2_to_fhir(m, co, &b, &is, &err) != 0) {
         fprintf(stderr, "message %zu: %s\n", msgno, err.msg);
         code = HXE_EXIT_INVALID;
@@ -204,14 +230,28 @@ done:
     return code;
 }
 
-static int v2_to_fhir(const char *file, const char *tz, int pretty, int validate, int quiet)
+static int v2_to_fhir(const char *file, const hxe_conv_opts *co, int pretty, int validate,
+                      int quiet, const char *limits_file, int critical)
 {
-    hxe_conv_opts co = {tz, 0};
     hxe_buf in = HXE_BUF_INIT;
     hxe_err err = {0, ""};
+    hxe_conv_limits limits = HXE_CONV_LIMITS_INIT;
+    if (limits_file) {
+        hxe_buf lt = HXE_BUF_INIT;
+        int rc = hxe_read_file(limits_file, (size_t)1 << 24, &lt, &err);
+        if (rc == 0)
+            rc = hxe_conv_limits_parse(&limits, lt.p ? lt.p : "", lt.len, &err);
+        hxe_buf_free(&lt);
+        if (rc != 0) {
+            fprintf(stderr, "hxe convert: %s: %s\n", limits_file, err.msg);
+            hxe_conv_limits_free(&limits);
+            return HXE_EXIT_USAGE;
+        }
+    }
     if (hxe_read_file(file, HXE_HL7_MAX_BYTES_DEFAULT, &in, &err) != 0) {
         fprintf(stderr, "hxe convert: %s\n", err.msg);
         hxe_buf_free(&in);
+        hxe_conv_limits_free(&limits);
         return HXE_EXIT_USAGE;
     }
     hxe_hl7_reader r;
@@ -224,7 +264,8 @@ static int v2_to_fhir(const char *file, const char *tz, int pretty, int validate
         if (kind != HXE_HL7_UNIT_MESSAGE)
             continue;
         msgno++;
-        int rc = convert_one(unit.p, unit.n, msgno, &co, pretty, validate, quiet);
+        int rc = convert_one(unit.p, unit.n, msgno, co, pretty, validate, quiet,
+                             limits_file ? &limits : NULL, critical);
         if (rc != HXE_EXIT_OK)
             code = rc;
     }
@@ -234,6 +275,7 @@ static int v2_to_fhir(const char *file, const char *tz, int pretty, int validate
     }
     hxe_issues_free(&batch);
     hxe_buf_free(&in);
+    hxe_conv_limits_free(&limits);
     fflush(stdout);
     return code;
 }
@@ -247,13 +289,16 @@ struct valopt {
 int hxe_cmd_convert(int argc, char **argv)
 {
     const char *from = NULL, *to = NULL, *file = NULL, *tz = NULL, *type = NULL;
-    int pretty = 0, validate = 0, quiet = 0, cr = 0;
+    const char *unmapped = NULL, *limits = NULL;
+    int pretty = 0, validate = 0, quiet = 0, cr = 0, critical = 0;
     hxe_conv_v2_opts o;
     memset(&o, 0, sizeof o);
     const struct valopt vals[] = {
         {"--from", &from},
         {"--to", &to},
         {"--tz", &tz},
+        {"--unmapped", &unmapped},
+        {"--critical-limits", &limits},
         {"--type", &type},
         {"--sending-app", &o.sending_app},
         {"--sending-facility", &o.sending_facility},
@@ -285,6 +330,8 @@ int hxe_cmd_convert(int argc, char **argv)
             quiet = 1;
         } else if (strcmp(a, "--cr") == 0) {
             cr = 1;
+        } else if (strcmp(a, "--critical") == 0) {
+            critical = 1;
         } else if (a[0] == '-' && a[1] != 0) {
             return usage("unknown option %s", a);
         } else if (file) {
@@ -305,9 +352,12 @@ int hxe_cmd_convert(int argc, char **argv)
             return usage("%s", "--type, --cr and the MSH options are for --from fhir --to hl7v2");
         if (tz && !valid_tz(tz))
             return usage("--tz wants +HH:MM or -HH:MM (got %s)", tz);
-        return v2_to_fhir(file, tz, pretty, validate, quiet);
+        hxe_conv_opts co = {tz, 0};
+        if (unmapped && (co.unmapped = hxe_conv_unmapped_parse(unmapped)) < 0)
+            return usage("--unmapped wants report, extension or drop (got %s)", unmapped);
+        return v2_to_fhir(file, &co, pretty, validate, quiet, limits, critical || limits);
     }
-    if (tz || pretty)
-        return usage("%s", "--tz and --pretty are for --from hl7v2 --to fhir");
+    if (tz || pretty || unmapped || limits || critical)
+        return usage("%s", "--tz, --pretty, --unmapped and --critical are for --from hl7v2 --to fhir");
     return fhir_to_v2(file, type, &o, cr, validate, quiet);
 }

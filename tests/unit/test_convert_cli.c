@@ -44,6 +44,69 @@ static size_t lines(const char *s)
     return n;
 }
 
+/* runs `hxe convert ARGS` keeping stderr (not stdout) in `out` */
+static int run_err(const char *args)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s convert %s 2>&1 >/dev/null", getenv("HXE_BIN"), args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* --unmapped and --critical / --critical-limits */
+static void test_cli_unmapped_and_critical(void **state)
+{
+    (void)state;
+    if (!getenv("HXE_BIN")) {
+        print_message("HXE_BIN not set: skipped\n");
+        skip();
+    }
+    assert_int_equal(tu_tmpdir(tmp), 0);
+    char oru[256], lim[256], badlim[256], args[1024];
+    put("oru.hl7",
+        "MSH|^~\\&|A|B|C|D|20240101120000+0000||ORU^R01|CR-7|P|2.5.1\r"
+        "PID|1||555^^^&1.2.3&ISO^MR||Zzyzx^Quinby||20000101|M\r"
+        "PV1|1|O|||||||||||||||||V-9^^^&1.2.3&ISO^VN\r"
+        "OBR|1||F1^L^1.2.4^ISO|1-1^Test^LN|||20240101110000+0000||||||||||||||||||F\r"
+        "OBX|1|NM|2823-3^Potassium^LN||7.9|mmol/L^^UCUM|3.5-5.1|HH|||F\r"
+        "OBX|2|NM|2345-7^Glucose^LN||31|mg/dL^^UCUM|70-99|L|||F\r"
+        "ZXY|1|local data\r",
+        oru);
+    /* unmapped content: reported by default, kept as an extension on request */
+    snprintf(args, sizeof args, "--from hl7v2 --to fhir %s", oru);
+    assert_int_equal(run(args), 0);
+    assert_null(strstr(out, "local data"));
+    snprintf(args, sizeof args, "--from hl7v2 --to fhir --unmapped extension --validate %s", oru);
+    assert_int_equal(run(args), 0);
+    assert_non_null(strstr(out, "http://hxe.dev/fhir/StructureDefinition/v2-segment"));
+    assert_non_null(strstr(out, "local data"));
+    snprintf(args, sizeof args, "--from hl7v2 --to fhir --unmapped keep %s", oru);
+    assert_int_equal(run(args), 2);
+    /* critical results: the HH flag, then the glucose limit as well */
+    snprintf(args, sizeof args, "--from hl7v2 --to fhir --critical %s", oru);
+    assert_int_equal(run_err(args), 0);
+    assert_non_null(strstr(out, "2823-3"));
+    assert_null(strstr(out, "2345-7"));
+    assert_null(strstr(out, "Zzyzx"));   /* never a name */
+    assert_null(strstr(out, "7.9"));     /* never a value */
+    put("lim.txt", "# glucose: a low limit only\n2345-7 40 -\n", lim);
+    snprintf(args, sizeof args, "--from hl7v2 --to fhir --critical-limits %s %s", lim, oru);
+    assert_int_equal(run_err(args), 0);
+    assert_non_null(strstr(out, "2823-3"));
+    assert_non_null(strstr(out, "2345-7"));
+    assert_null(strstr(out, "Zzyzx"));
+    put("badlim.txt", "2345-7 high low\n", badlim);
+    snprintf(args, sizeof args, "--from hl7v2 --to fhir --critical-limits %s %s", badlim, oru);
+    assert_int_equal(run(args), 2);
+    snprintf(args, sizeof args, "--from fhir --to hl7v2 --critical %s", oru);
+    assert_int_equal(run(args), 2);
+    tu_rmtree(tmp);
+}
+
 static void test_cli(void **state)
 {
     (void)state;
@@ -77,7 +140,7 @@ static void test_cli(void **state)
     assert_int_equal(run(args), 0);
     assert_true(lines(out) > 50);
     /* a message type hxe does not convert, and no message at all: 1 */
-    put("siu.hl7", "MSH|^~\\&|A|B|C|D|20240101||SIU^S12|1|P|2.5.1\rPID|1\r", siu);
+    put("siu.hl7", "MSH|^~\\&|A|B|C|D|20240101||RDE^O11|1|P|2.5.1\rPID|1\r", siu);
     snprintf(args, sizeof args, "--from hl7v2 --to fhir %s", siu);
     assert_int_equal(run(args), 1);
     assert_string_equal(out, "");
@@ -180,6 +243,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_cli_fhir_to_v2),
+        cmocka_unit_test(test_cli_unmapped_and_critical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
