@@ -186,6 +186,58 @@ def aims(results):
     return s
 
 
+def read_results(path):
+    """The JSON lines of a results file, in order."""
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def busy_note(busy, cores, what="runs", who="the tools"):
+    """The sentence on other work on the machine ("" when not measured)."""
+    try:
+        before, after = int(busy[0]), int(busy[1])
+    except (ValueError, IndexError):
+        return ""
+    note = ("Other work on the machine: its CPUs were %d%% busy in the 3 s before the %s and "
+            "%d%% in the 3 s after" % (before, what, after))
+    if max(before, after) >= 10:
+        note += (" (%s shared the %d cores with other work, so the figures may be low and vary "
+                 "between runs)" % (who, cores))
+    return note + "."
+
+
+def section_head(begin, script, when, command, m, note):
+    """The first lines of a marked section: markers, date, machine, build."""
+    return [
+        begin,
+        "<!-- written by bench/run.sh (bench/%s); edits here are overwritten -->" % script,
+        "",
+        "Run on %s with `%s`." % (when, command),
+        "",
+        "- Machine: %s, %d cores, %s RAM; %s, %s." % (m["cpu"], m["cores"], m["ram"], m["os"],
+                                                     m["kernel"]),
+        "- hxe built with %s (%s)." % (m["cc"] or "the C compiler CMake found",
+                                       m["build_type"] or "CMake default build type"),
+    ] + (["- " + note] if note else [])
+
+
+def write_section(path, begin, end, text):
+    """Replaces the section between the markers in path (or appends it)."""
+    try:
+        with open(path) as f:
+            doc = f.read()
+    except FileNotFoundError:
+        doc = "# Performance\n\n"
+    if begin in doc and end in doc:
+        pre, rest = doc.split(begin, 1)
+        doc = pre + text + rest.split(end, 1)[1]
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + text + "\n"
+    with open(path, "w") as f:
+        f.write(doc)
+    print("\nwrote the results into %s" % path)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
@@ -197,12 +249,7 @@ def main():
                     help="percent of the CPUs busy with other work before and after the runs")
     a = ap.parse_args()
 
-    results = []
-    with open(a.results) as f:
-        for line in f:
-            line = line.strip()
-            if line:
-                results.append(json.loads(line))
+    results = read_results(a.results)
     if not results or results[0].get("tool") != "hxe":
         sys.exit("report.py: the first result must be hxe's")
     # hxe first, then the peers fastest first, the failed ones last
@@ -230,17 +277,7 @@ def main():
         work += "\n\n" + "\n\n".join(failed)
 
     m = machine(a.build)
-    load_note = ""
-    try:
-        before, after = int(a.busy[0]), int(a.busy[1])
-        load_note = ("Other work on the machine: its CPUs were %d%% busy in the 3 s before"
-                     " the runs and %d%% in the 3 s after" % (before, after))
-        if max(before, after) >= 10:
-            load_note += (" (the tools shared the %d cores with other work, so the figures"
-                          " may be low and vary between runs)" % m["cores"])
-        load_note += "."
-    except ValueError:
-        pass
+    load_note = busy_note(a.busy, m["cores"], "runs", "the tools")
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print()
     print("HL7 v2 parse + PID-5 + every OBX-5; msgs/s, MB/s and speed-up of the median pass,"
@@ -266,17 +303,7 @@ def main():
     if not a.doc:
         return 0
 
-    section = [
-        BEGIN,
-        "<!-- written by bench/run.sh (bench/report.py); edits here are overwritten -->",
-        "",
-        "Run on %s with `%s`." % (when, a.command),
-        "",
-        "- Machine: %s, %d cores, %s RAM; %s, %s." % (m["cpu"], m["cores"], m["ram"], m["os"],
-                                                     m["kernel"]),
-        "- hxe built with %s (%s)." % (m["cc"] or "the C compiler CMake found",
-                                       m["build_type"] or "CMake default build type"),
-    ] + (["- " + load_note] if load_note else []) + [
+    section = section_head(BEGIN, "report.py", when, a.command, m, load_note) + [
         "- Corpus: %s." % corpus,
         "- Work per message: parse, then PID-5 and field 5 of every OBX as text"
         " as written. msgs/s, MB/s and the speed-up are of the median pass, best MB/s"
@@ -294,20 +321,7 @@ def main():
     section.append(END)
     text = "\n".join(section)
 
-    try:
-        with open(a.doc) as f:
-            doc = f.read()
-    except FileNotFoundError:
-        doc = "# Performance\n\n"
-    if BEGIN in doc and END in doc:
-        pre, rest = doc.split(BEGIN, 1)
-        post = rest.split(END, 1)[1]
-        doc = pre + text + post
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text + "\n"
-    with open(a.doc, "w") as f:
-        f.write(doc)
-    print("\nwrote the table into %s" % a.doc)
+    write_section(a.doc, BEGIN, END, text)
     return 0
 
 

@@ -169,11 +169,7 @@ def main():
     ap.add_argument("--busy", nargs=2, default=["", ""], metavar=("BEFORE", "AFTER"))
     a = ap.parse_args()
 
-    results = []
-    with open(a.results) as f:
-        for line in f:
-            if line.strip():
-                results.append(json.loads(line))
+    results = report.read_results(a.results)
     if not results:
         sys.exit("report_engine.py: no results")
     for r in results:
@@ -186,17 +182,7 @@ def main():
     # the time of the runs: when the results file was last written
     when = datetime.datetime.fromtimestamp(os.path.getmtime(a.results), datetime.timezone.utc
                                            ).strftime("%Y-%m-%d %H:%M UTC")
-    load_note = ""
-    try:
-        before, after = int(a.busy[0]), int(a.busy[1])
-        load_note = ("Other work on the machine: its CPUs were %d%% busy in the 3 s before the"
-                     " engine runs and %d%% in the 3 s after" % (before, after))
-        if max(before, after) >= 10:
-            load_note += (" (the servers and the loader shared the %d cores with other work,"
-                          " so the figures may be low and vary between runs)" % m["cores"])
-        load_note += "."
-    except ValueError:
-        pass
+    load_note = report.busy_note(a.busy, m["cores"], "engine runs", "the servers and the loader")
     first = ok[0] if ok else {}
     settings = ("%s connections, one message at a time on each (the next is sent when the"
                 " ACK of the last has come); fixed load %s msgs/s offered; %s s of warm-up,"
@@ -229,17 +215,7 @@ def main():
     if not a.doc:
         return 0
 
-    section = [
-        BEGIN,
-        "<!-- written by bench/run.sh (bench/report_engine.py); edits here are overwritten -->",
-        "",
-        "Run on %s with `%s`." % (when, a.command),
-        "",
-        "- Machine: %s, %d cores, %s RAM; %s, %s." % (m["cpu"], m["cores"], m["ram"], m["os"],
-                                                     m["kernel"]),
-        "- hxe built with %s (%s)." % (m["cc"] or "the C compiler CMake found",
-                                       m["build_type"] or "CMake default build type"),
-    ] + (["- " + load_note] if load_note else []) + [
+    section = report.section_head(BEGIN, "report_engine.py", when, a.command, m, load_note) + [
         "- Load: " + settings,
         "",
         md_table(rows),
@@ -250,19 +226,7 @@ def main():
         END,
     ]
     text = "\n".join(section)
-    try:
-        with open(a.doc) as f:
-            doc = f.read()
-    except FileNotFoundError:
-        doc = "# Performance\n\n"
-    if BEGIN in doc and END in doc:
-        pre, rest = doc.split(BEGIN, 1)
-        doc = pre + text + rest.split(END, 1)[1]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text + "\n"
-    with open(a.doc, "w") as f:
-        f.write(doc)
-    print("\nwrote the table into %s" % a.doc)
+    report.write_section(a.doc, BEGIN, END, text)
     return 0
 
 

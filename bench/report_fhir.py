@@ -186,11 +186,7 @@ def main():
     ap.add_argument("--busy", nargs=2, default=["", ""], metavar=("BEFORE", "AFTER"))
     a = ap.parse_args()
 
-    results = []
-    with open(a.results) as f:
-        for line in f:
-            if line.strip():
-                results.append(json.loads(line))
+    results = report.read_results(a.results)
     version = report.hxe_version()
     for r in results:
         if r.get("tool") == "hxe":
@@ -217,17 +213,7 @@ def main():
               for r in results if "error" in r]
 
     m = report.machine(a.build)
-    load_note = ""
-    try:
-        before, after = int(a.busy[0]), int(a.busy[1])
-        load_note = ("Other work on the machine: its CPUs were %d%% busy in the 3 s before the "
-                     "FHIR runs and %d%% in the 3 s after" % (before, after))
-        if max(before, after) >= 10:
-            load_note += (" (the tools shared the %d cores with other work, so the figures may "
-                          "be low and vary between runs)" % m["cores"])
-        load_note += "."
-    except ValueError:
-        pass
+    load_note = report.busy_note(a.busy, m["cores"], "FHIR runs", "the tools")
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print()
     print("FHIR: ORU^R01 (10 OBX) -> transaction Bundle as JSON; median pass, MB = 10^6 bytes")
@@ -255,17 +241,7 @@ def main():
     if not a.doc:
         return 0
 
-    section = [
-        BEGIN,
-        "<!-- written by bench/run.sh (bench/report_fhir.py); edits here are overwritten -->",
-        "",
-        "Run on %s with `%s`." % (when, a.command),
-        "",
-        "- Machine: %s, %d cores, %s RAM; %s, %s." % (m["cpu"], m["cores"], m["ram"], m["os"],
-                                                     m["kernel"]),
-        "- hxe built with %s (%s)." % (m["cc"] or "the C compiler CMake found",
-                                       m["build_type"] or "CMake default build type"),
-    ] + (["- " + load_note] if load_note else []) + [
+    section = report.section_head(BEGIN, "report_fhir.py", when, a.command, m, load_note) + [
         "- Messages: %s." % corpus,
         "",
         "**Conversion**: parse, convert to a transaction Bundle, write it as compact JSON;"
@@ -281,19 +257,7 @@ def main():
         "",
     ] + ["- " + n.strip() for n in notes + failed] + ["", vverdict, END]
     text = "\n".join(section)
-    try:
-        with open(a.doc) as f:
-            doc = f.read()
-    except FileNotFoundError:
-        doc = "# Performance\n\n"
-    if BEGIN in doc and END in doc:
-        pre, rest = doc.split(BEGIN, 1)
-        doc = pre + text + rest.split(END, 1)[1]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text + "\n"
-    with open(a.doc, "w") as f:
-        f.write(doc)
-    print("\nwrote the tables into %s" % a.doc)
+    report.write_section(a.doc, BEGIN, END, text)
     return 0
 
 

@@ -139,11 +139,7 @@ def main():
     ap.add_argument("--busy", nargs=2, default=["", ""], metavar=("BEFORE", "AFTER"))
     a = ap.parse_args()
 
-    results = []
-    with open(a.results) as f:
-        for line in f:
-            if line.strip():
-                results.append(json.loads(line))
+    results = report.read_results(a.results)
     order = {"tokenize": 0, "loops": 1, "validate": 2}
     mine = sorted((r for r in results if r.get("tool") == "hxe" and "error" not in r),
                   key=lambda r: order.get(r["depth"], 9))
@@ -186,17 +182,7 @@ def main():
                                            v["peak_rss_kb"] / 1024.0))
 
     m = report.machine(a.build)
-    load_note = ""
-    try:
-        before, after = int(a.busy[0]), int(a.busy[1])
-        load_note = ("Other work on the machine: its CPUs were %d%% busy in the 3 s before the "
-                     "X12 runs and %d%% in the 3 s after" % (before, after))
-        if max(before, after) >= 10:
-            load_note += (" (the tools shared the %d cores with other work, so the figures may "
-                          "be low and vary between runs)" % m["cores"])
-        load_note += "."
-    except ValueError:
-        pass
+    load_note = report.busy_note(a.busy, m["cores"], "X12 runs", "the tools")
     verdict = aims(results) if not bad else "No verdict on the aims: the tools read different things."
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print()
@@ -221,17 +207,7 @@ def main():
     if not a.doc:
         return 0
 
-    section = [
-        BEGIN,
-        "<!-- written by bench/run.sh (bench/report_x12.py); edits here are overwritten -->",
-        "",
-        "Run on %s with `%s`." % (when, a.command),
-        "",
-        "- Machine: %s, %d cores, %s RAM; %s, %s." % (m["cpu"], m["cores"], m["ram"], m["os"],
-                                                     m["kernel"]),
-        "- hxe built with %s (%s)." % (m["cc"] or "the C compiler CMake found",
-                                       m["build_type"] or "CMake default build type"),
-    ] + (["- " + load_note] if load_note else []) + [
+    section = report.section_head(BEGIN, "report_x12.py", when, a.command, m, load_note) + [
         "- Corpus: %s." % corpus,
         "- MB/s and segments/s are of the median pass, best MB/s of the fastest; MB = 10^6 bytes."
         " The speed-up is hxe's MB/s at the tool's depth over the tool's.",
@@ -241,19 +217,7 @@ def main():
         work,
     ] + (["", mem] if mem else []) + ["", verdict, END]
     text = "\n".join(section)
-    try:
-        with open(a.doc) as f:
-            doc = f.read()
-    except FileNotFoundError:
-        doc = "# Performance\n\n"
-    if BEGIN in doc and END in doc:
-        pre, rest = doc.split(BEGIN, 1)
-        doc = pre + text + rest.split(END, 1)[1]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text + "\n"
-    with open(a.doc, "w") as f:
-        f.write(doc)
-    print("\nwrote the table into %s" % a.doc)
+    report.write_section(a.doc, BEGIN, END, text)
     return 0
 
 
