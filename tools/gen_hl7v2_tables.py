@@ -76,6 +76,63 @@ def c_bytes(b):
     return "".join(out)
 
 
+class Node:
+    """One element of a message structure: kind 0 segment, 1 group (kids),
+    2 choice of segments (alts)."""
+
+    def __init__(self, name, kind, mn, mx, kids=None, alts=None):
+        self.name, self.kind, self.min, self.max = name, kind, mn, mx
+        self.kids = kids or []
+        self.alts = alts or []
+        self.ambig = 0
+
+
+def first_places(nd, memo):
+    """The (node, segment id) pairs a walk entering nd can place first,
+    passing only optional elements: what starts() in validate_struct.c
+    accepts."""
+    key = id(nd)
+    if key in memo:
+        return memo[key]
+    if nd.kind == 0:
+        out = frozenset([(key, nd.name)])
+    elif nd.kind == 2:
+        out = frozenset((key, a) for a in nd.alts)
+    else:
+        out = set()
+        for k in nd.kids:
+            out |= first_places(k, memo)
+            if k.min:
+                break
+        out = frozenset(out)
+    memo[key] = out
+    return out
+
+
+def mark_ambig(tree, ctx, memo):
+    """Sets .ambig on the segments and choices of tree: 1 when a segment
+    placed there could instead have been placed at another node further on
+    (in this list before a required element, in a new instance of an
+    enclosing group, or after it: ctx holds what lies beyond this list).
+    The matcher follows one reading where the bit is 0 and all of them
+    where it is 1 (validate_struct.c). An over-approximation: required
+    elements already seen and closing rules are ignored, so a 1 may be
+    needless, a 0 never wrong."""
+    for p, nd in enumerate(tree):
+        reach = set(ctx)
+        for k in tree[p + 1:]:
+            reach |= first_places(k, memo)
+            if k.min:
+                break
+        if nd.kind == 1:
+            if nd.max != 1:
+                reach |= first_places(nd, memo)
+            mark_ambig(nd.kids, frozenset(reach), memo)
+            continue
+        ids = set(nd.alts) if nd.kind == 2 else {nd.name}
+        nd.ambig = int(any(q != id(nd) and x in ids for q, x in reach))
+
+
 class Gen:
     def __init__(self):
         self.pool = Pool()
@@ -84,7 +141,7 @@ class Gen:
         self.elem_ranges = {}    # tuple of elems -> first index
         self.types = []          # names
         self.type_index = {}
-        self.nodes = []          # tuples (name, first, n, kind, min, max)
+        self.nodes = []          # (name, first, n, kind, min, max, ambig)
         self.node_ranges = {}
         self.max_depth = 0
         self.max_list = 0
@@ -129,6 +186,13 @@ class Gen:
         return first
 
     def node_list(self, entries, depth, where):
+        """A structure's element list -> (first, n) in the node array."""
+        tree = self.node_tree(entries, depth, where)
+        mark_ambig(tree, frozenset(), {})
+        return self.node_emit(tree)
+
+    def node_tree(self, entries, depth, where):
+        """The elements the validator knows, as Node objects."""
         if depth >= 16:
             die("%s: groups nested deeper than 16" % where)
         self.max_depth = max(self.max_depth, depth + 1)
@@ -140,30 +204,44 @@ class Gen:
                 mx = 0
             name = e.get("name")
             if "children" in e:
-                first, n = self.node_list(e["children"], depth + 1,
-                                          where + "/" + str(name))
-                if n == 0:
+                kids = self.node_tree(e["children"], depth + 1,
+                                      where + "/" + str(name))
+                if not kids:
                     continue
-                items.append((self.pool.add(name), first, n, 1, mn, mx))
+                items.append(Node(name, 1, mn, mx, kids=kids))
             elif "compounds" in e:
-                alts = [c for c in e["compounds"]
+                alts = [c["name"] for c in e["compounds"]
                         if c.get("name") and SEG_ID.match(c["name"])]
                 if not alts:
                     continue  # 2.7.1 CCM_I21: choices without names
-                subs = [(self.pool.add(c["name"]), 0, 0, 0, 0,
-                         0) for c in alts]
-                first = self.node_range(subs)
-                items.append((self.pool.add(name), first, len(subs), 2, mn,
-                              mx))
+                items.append(Node(name, 2, mn, mx, alts=alts))
             elif name == "GenericSegment":
                 continue  # 2.3 MFN_M01: "any segment" placeholder; dropped
             else:
                 if not name or not SEG_ID.match(name):
                     die("%s: bad segment name %r" % (where, name))
-                items.append((self.pool.add(name), 0, 0, 0, mn, mx))
+                items.append(Node(name, 0, mn, mx))
         if len(items) > 255:
             die("%s: more than 255 children" % where)
         self.max_list = max(self.max_list, len(items))
+        return items
+
+    def node_emit(self, tree):
+        items = []
+        for nd in tree:
+            if nd.kind == 1:
+                first, n = self.node_emit(nd.kids)
+                items.append((self.pool.add(nd.name), first, n, 1, nd.min,
+                              nd.max, 0))
+            elif nd.kind == 2:
+                subs = [(self.pool.add(a), 0, 0, 0, 0, 0, 0)
+                        for a in nd.alts]
+                first = self.node_range(subs)
+                items.append((self.pool.add(nd.name), first, len(subs), 2,
+                              nd.min, nd.max, nd.ambig))
+            else:
+                items.append((self.pool.add(nd.name), 0, 0, 0, nd.min,
+                              nd.max, nd.ambig))
         return self.node_range(items), len(items)
 
     def node_range(self, items):
@@ -324,8 +402,8 @@ def main():
     w("const size_t hxe_hl7d_ntypes = %d;" % len(type_names))
     w("")
     w("const hxe_hl7d_node hxe_hl7d_nodes[] = {")
-    for nd in g.nodes or [(0, 0, 0, 0, 0, 0)]:
-        w("{%d,%d,%d,%d,%d,%d}," % nd)
+    for nd in g.nodes or [(0, 0, 0, 0, 0, 0, 0)]:
+        w("{%d,%d,%d,%d,%d,%d,%d}," % nd)
     w("};")
     w("")
     for i, (v, vtypes, segs, msgs) in enumerate(versions):

@@ -86,6 +86,9 @@ typedef struct hxe_hl7d_node {
     uint8_t kind;      /* enum hxe_hl7d_kind */
     uint8_t min;       /* 0 or 1 */
     uint8_t max;       /* 0 = unbounded, else the most allowed */
+    uint8_t ambig;     /* segments and choices: 1 when a segment placed here
+                        * might instead belong to a node further on (the
+                        * structure matcher then follows every reading) */
 } hxe_hl7d_node;
 
 typedef struct hxe_hl7d_msg {

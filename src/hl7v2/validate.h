@@ -71,9 +71,10 @@ int hl7v_is_dtm(const char *s, size_t n);
 int hl7v_is_nm(const char *s, size_t n);
 int hl7v_is_si(const char *s, size_t n);
 
-/* Segment order: a matcher fed one segment at a time. The cursor is a
+/* Segment order: a matcher fed one segment at a time. A cursor is a
  * stack of frames, one per open group instance: the node list, the
- * element we are at, and how often it matched (instances for groups). */
+ * element we are at, and how often it matched (instances for groups),
+ * saturated where min/max no longer tell counts apart. */
 typedef struct hl7v_frame {
     const hxe_hl7d_node *list;
     uint32_t c;
@@ -86,10 +87,17 @@ typedef struct hl7v_cursor {
     int depth;
 } hl7v_cursor;
 
+/* Readings of the message followed at once, when a segment has more than
+ * one place in the structure (validate_struct.c); the bound keeps the
+ * work per segment constant. */
+#define HL7V_ALTS 16
+
 typedef struct hl7v_matcher {
     const hl7v_ctx *c;
     const hxe_hl7d_msg *msg;
-    hl7v_cursor cur;
+    hl7v_cursor set[2][HL7V_ALTS];  /* the live set and the one being built */
+    unsigned cur;                   /* which of the two is live */
+    unsigned n;                     /* readings in it, the preferred first */
 } hl7v_matcher;
 
 void hl7v_matcher_init(hl7v_matcher *mt, const hl7v_ctx *c, const hxe_hl7d_msg *msg);

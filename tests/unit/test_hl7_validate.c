@@ -327,6 +327,70 @@ static void groups_entered_at_their_start(void **state)
     vt_done(&t);
 }
 
+/* OML_O21: ORDER {ORC, [OBSERVATION_REQUEST {OBR, ..., {SPECIMEN},
+ * {PRIOR_RESULT {..., {ORDER_PRIOR {[ORC], OBR, ..., {OBSERVATION_PRIOR
+ * {OBX ...}}}}}}}]}: an ORC after an order may open the next ORDER or a
+ * prior result; only the segments after it tell which */
+#define OML_ORDER(n) "ORC|NW|ORD" n "\rOBR|" n "|ORD" n "||CBC^Blood count^L\r"
+#define OML_SPM(n) "SPM|" n "|SP" n "||BLD^Blood^HL70487\r"
+#define OML_OBX "OBX|1|NM|GLU^Glucose^L||5.4||||||F\r"
+
+static void ambiguous_group_starts(void **state)
+{
+    (void)state;
+    /* two orders, each with a specimen; and without */
+    vt_clean(MSH("OML^O21^OML_O21") PID PV1 OML_ORDER("1") OML_SPM("1")
+             OML_ORDER("2") OML_SPM("2"));
+    vt_clean(MSH("OML^O21^OML_O21") PID PV1 OML_ORDER("1") OML_ORDER("2"));
+    vt_clean(MSH("OML^O21^OML_O21") PID PV1 OML_ORDER("1") OML_SPM("1")
+             OML_ORDER("2") OML_SPM("2") OML_ORDER("3") OML_OBX);
+    vt_clean(MSH("OML^O21^OML_O21") PID PV1 OML_ORDER("1") OML_SPM("1"));
+    /* a prior result: its patient, its order, its observation */
+    vt_clean(MSH("OML^O21^OML_O21") PID PV1 OML_ORDER("1") PID OML_ORDER("2") OML_OBX);
+    /* a prior order without the observation it requires */
+    vt t;
+    vt_run(&t, MSH("OML^O21^OML_O21") PID PV1 OML_ORDER("1") PID OML_ORDER("2"));
+    const hxe_issue *it = vt_expect(&t, 100, "OBX", 9, 0, 0, 0);
+    assert_string_equal(it->text, "required group OBSERVATION_PRIOR (OBX) missing");
+    assert_int_equal(vt_count(&t, 100, HXE_SEV_ERROR), 1);
+    vt_done(&t);
+    /* a second order whose specimen comes before its request */
+    vt_run(&t, MSH("OML^O21^OML_O21") PID PV1 OML_ORDER("1") OML_SPM("1")
+               "ORC|NW|ORD2\r" OML_SPM("2") "OBR|2|ORD2||CBC^Blood count^L\r");
+    it = vt_expect(&t, 100, "OBR", 8, 0, 0, 0);
+    assert_string_equal(it->text, "required segment OBR missing");
+    vt_done(&t);
+}
+
+/* Many ORC segments, each of which may open a prior result or an order:
+ * the readings followed stay few, whatever the count */
+static void ambiguous_starts_stay_bounded(void **state)
+{
+    (void)state;
+    static const char *const units[] = {OML_ORDER("1"), "ORC|NW|ORD1\r",
+                                        OML_ORDER("1") OML_OBX};
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        hxe_buf b = HXE_BUF_INIT;
+        assert_int_equal(hxe_buf_puts(&b, MSH("OML^O21^OML_O21") PID), 0);
+        for (int i = 0; i < 600; i++)
+            assert_int_equal(hxe_buf_puts(&b, units[u]), 0);
+        /* a specimen at the end belongs to the last order's OBR */
+        assert_int_equal(hxe_buf_puts(&b, OML_SPM("1")), 0);
+        assert_int_equal(hxe_buf_putc(&b, 0), 0);
+        vt t;
+        vt_run(&t, b.p);
+        assert_true(t.m->nseg > 600);
+        /* ORCs alone: the last order lacks the OBR its specimen needs */
+        if (u == 1) {
+            const hxe_issue *it = vt_expect(&t, 100, "OBR", (uint32_t)t.m->nseg, 0, 0, 0);
+            assert_string_equal(it->text, "required segment OBR missing");
+        }
+        assert_int_equal(vt_count(&t, 100, HXE_SEV_ERROR), u == 1 ? 1 : 0);
+        vt_done(&t);
+        hxe_buf_free(&b);
+    }
+}
+
 static void z_segments_tolerated(void **state)
 {
     (void)state;
@@ -777,6 +841,8 @@ int main(void)
         cmocka_unit_test(missing_required_segment),
         cmocka_unit_test(repeating_groups),
         cmocka_unit_test(groups_entered_at_their_start),
+        cmocka_unit_test(ambiguous_group_starts),
+        cmocka_unit_test(ambiguous_starts_stay_bounded),
         cmocka_unit_test(z_segments_tolerated),
         cmocka_unit_test(unknown_structure_is_a_warning),
         cmocka_unit_test(malformed_segments_not_reported_twice),
