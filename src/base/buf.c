@@ -32,6 +32,7 @@ int hxe_buf_reserve(hxe_buf *b, size_t extra)
     char *p = hxe_realloc(b->p, cap);
     if (!p)
         return HXE_ENOMEM;
+    p[b->len] = '\0';   /* the invariant, also for a buffer that was empty */
     b->p = p;
     b->cap = cap;
     return 0;

@@ -54,6 +54,14 @@ static void buffers_grow_and_stop_at_max(void **state)
     assert_int_equal(big.len, 300);
     hxe_buf_free(&big);
     hxe_buf_free(NULL);
+    /* reserving in an empty buffer makes it an empty C string (the rules'
+     * `matches` handed such a buffer to regexec: found by the fuzzer) */
+    hxe_buf e = HXE_BUF_INIT;
+    assert_int_equal(hxe_buf_reserve(&e, 1), 0);
+    assert_non_null(e.p);
+    assert_int_equal(e.p[0], '\0');
+    assert_int_equal(e.len, 0);
+    hxe_buf_free(&e);
 }
 
 static void slices(void **state)
