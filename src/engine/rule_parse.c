@@ -39,6 +39,61 @@ typedef struct parser {
     hxe_err *err;
 } parser;
 
+/* Patterns glibc's regcomp would take seconds or gigabytes to compile:
+ * it copies a subexpression once per repetition, so stacked repetition
+ * operators (`a++++`, `(x*)*{9}`) and large bounds multiply. Refused by
+ * their shape, before regcomp sees them: at most HXE_RULE_RE_MAX bytes, no
+ * repetition operator right after another, and the bounds of all {m,n}
+ * adding up to at most 255. Returns the reason or NULL. */
+#define HXE_RULE_RE_MAX 1024
+
+static const char *re_too_costly(const char *s, size_t n)
+{
+    if (n > HXE_RULE_RE_MAX)
+        return "a regular expression is limited to 1024 bytes";
+    int after_rep = 0;
+    unsigned long bounds = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\\') {
+            i++;
+            after_rep = 0;
+        } else if (c == '[') {
+            /* a bracket expression: ']' first is literal, then to ']' */
+            size_t j = i + 1;
+            if (j < n && s[j] == '^')
+                j++;
+            if (j < n && s[j] == ']')
+                j++;
+            while (j < n && s[j] != ']')
+                j++;
+            i = j;
+            after_rep = 0;
+        } else if (c == '*' || c == '+' || c == '?' || c == '{') {
+            if (after_rep)
+                return "a repetition operator right after another one";
+            if (c == '{') {
+                size_t j = i + 1;
+                unsigned long v = 0, most = 0;
+                for (; j < n && s[j] != '}'; j++) {
+                    if (s[j] >= '0' && s[j] <= '9')
+                        v = v > 255 ? v : v * 10 + (unsigned long)(s[j] - '0');
+                    else if (s[j] == ',')
+                        v = 0;
+                    most = v > most ? v : most;
+                }
+                if ((bounds += most) > 255)
+                    return "repetition bounds {m,n} may add up to 255 at most";
+                i = j;
+            }
+            after_rep = 1;
+        } else {
+            after_rep = 0;
+        }
+    }
+    return NULL;
+}
+
 static int fail(parser *p, size_t at, const char *what)
 {
     return hxe_err_set(p->err, HXE_EPARSE, "col %zu: %s", p->col0 + at + 1, what);
@@ -254,6 +309,9 @@ static int parse_test(parser *p, rnode **out)
         for (size_t i = 0; i + 1 < n->lit.n; i++)
             if (n->lit.s[i] == '\\' && n->lit.s[i + 1] >= '1' && n->lit.s[i + 1] <= '9')
                 return fail(p, sat, "back-references are not supported in regular expressions");
+        const char *why = re_too_costly(n->lit.s, n->lit.n);
+        if (why)
+            return fail(p, sat, why);
         if (memchr(n->lit.s, '\0', n->lit.n) || regcomp(&n->re, n->lit.s, REG_EXTENDED | REG_NOSUB))
             return fail(p, sat, "not a valid POSIX extended regular expression");
         n->next_re = p->r->regexes;

@@ -182,6 +182,22 @@ static void parse_errors(void **state)
                         "col 15: not a valid POSIX extended regular expression");
     assert_string_equal(compile_error("PID-3 matches \"(a)\\\\1\""),
                         "col 15: back-references are not supported in regular expressions");
+    /* patterns whose compilation would take seconds or gigabytes (the
+     * config fuzzer found `^...+++...+` running out of memory) */
+    assert_string_equal(compile_error("PID-3 matches \"a+++++++++++\""),
+                        "col 15: a repetition operator right after another one");
+    assert_string_equal(compile_error("PID-3 matches \"(a{200}){200}\""),
+                        "col 15: repetition bounds {m,n} may add up to 255 at most");
+    char long_re[1200 + 32];
+    memset(long_re, 'a', sizeof long_re);
+    memcpy(long_re, "PID-3 matches \"", 15);
+    memcpy(long_re + 15 + 1100, "\"", 2);
+    assert_string_equal(compile_error(long_re), "col 15: a regular expression is limited to 1024 bytes");
+    /* still fine: brackets, escapes and ordinary bounds */
+    hxe_rule *ok = NULL;
+    const char *fine = "PID-3 matches \"^[+*?]+\\\\+{2,9}a{1,3}$\"";
+    assert_int_equal(hxe_rule_compile(&ok, fine, strlen(fine), NULL, NULL), 0);
+    hxe_rule_free(ok);
     assert_string_equal(compile_error("PID-3 in []"), "col 11: expected a \"string\"");
     assert_string_equal(compile_error("PID-3 in [\"a\" \"b\"]"), "col 15: expected ',' or ']' in the list");
     assert_string_equal(compile_error("PID == \"x\""),
