@@ -45,7 +45,18 @@ hxe_issue *hxe_issues_add(hxe_issues *l, int severity, int code,
     it->loc = loc ? *loc : hxe_loc_none();
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(it->text, sizeof it->text, fmt, ap);
+    if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == 0) {
+        /* a text made by the caller (the usual case): copied, cut to fit
+         * as vsnprintf would, without the cost of reading a format */
+        const char *t = va_arg(ap, const char *);
+        if (!t)
+            t = "(null)";   /* as glibc prints it */
+        size_t n = strnlen(t, sizeof it->text - 1);
+        memcpy(it->text, t, n);
+        it->text[n] = 0;
+    } else {
+        vsnprintf(it->text, sizeof it->text, fmt, ap);
+    }
     va_end(ap);
     return it;
 }

@@ -61,18 +61,33 @@ static hxe_loc loc_of(cv *c, unsigned field)
     return l;
 }
 
+/* the issue, its text left to the caller (NULL when none is kept) */
+static hxe_issue *issue_at(cv *c, int sev, unsigned field)
+{
+    if (!c->is)
+        return NULL;
+    hxe_loc l = loc_of(c, field);
+    return hxe_issues_add(c->is, sev, sev >= HXE_SEV_WARNING ? 8 /* not-supported */ : 11, &l,
+                          "%s", "");
+}
+
 void cv_issue(cv *c, int sev, unsigned field, const char *fmt, ...)
 {
-    char text[HXE_ISSUE_TEXT_MAX];
+    /* formatted once, in place: a message has dozens of notes */
+    hxe_issue *it = issue_at(c, sev, field);
+    if (!it)
+        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    vsnprintf(it->text, sizeof it->text, fmt, ap);
     va_end(ap);
-    if (!c->is)
-        return;
-    hxe_loc l = loc_of(c, field);
-    hxe_issues_add(c->is, sev, sev >= HXE_SEV_WARNING ? 8 /* not-supported */ : 11, &l, "%s",
-                   text);
+}
+
+void cv_issue_text(cv *c, int sev, unsigned field, const char *const *parts, size_t n)
+{
+    hxe_issue *it = issue_at(c, sev, field);
+    if (it)
+        cv_join(it->text, sizeof it->text, parts, n);
 }
 
 json_t *cv_when(cv *c, unsigned f, int kind)
@@ -125,16 +140,21 @@ static int same_type(json_t *entry, const char *type)
     return t && strcmp(t, type) == 0;
 }
 
+/* the fullUrl of entry e into url (CV_URL bytes) when url is not NULL */
+static void entry_url(json_t *e, char *url)
+{
+    const char *u = json_string_value(json_object_get(e, "fullUrl"));
+    if (!u)
+        u = "";   /* never: every entry gets one */
+    if (url)
+        cv_join(url, CV_URL, &u, 1);
+}
+
 json_t *cv_add(cv *c, json_t *res, const char *salt, const char *query, int put, char *url)
 {
-    /* UUID v5 of "key|position|type|salt", from the state after "key|" */
-    char name[160], full[CV_URL];
+    char name[160], full[CV_URL], pos[CV_UINT];
     const char *type = json_string_value(json_object_get(res, "resourceType"));
-    int nn = snprintf(name, sizeof name, "%zu|%s|%s", c->seg + 1, type, salt ? salt : "");
-    cv_sha1 hs = c->keyh;
-    cv_sha1_update(&hs, name, nn > 0 && (size_t)nn < sizeof name ? (size_t)nn : strlen(name));
-    cv_uuid5_of(&hs, full);
-    json_t *req = json_object();
+    json_t *req;
     char u[600];
     /* One conditional entry per business identifier in a transaction: a
      * second would make the server fail the whole Bundle. A repeated actor
@@ -150,17 +170,15 @@ json_t *cv_add(cv *c, json_t *res, const char *salt, const char *query, int put,
         json_t *e;
         json_array_foreach(c->entries, i, e) if (same_type(e, type) &&
                                                 json_equal(json_object_get(e, "resource"), res)) {
-            json_decref(req);
             json_decref(res);
-            if (url)
-                snprintf(url, CV_URL, "%s", json_string_value(json_object_get(e, "fullUrl")));
+            entry_url(e, url);
             return json_object_get(e, "resource");
         }
     }
     if (query) {
         /* the conditional entries so far, by "Type?query" (PUT url, or
          * type and ifNoneExist) */
-        snprintf(u, sizeof u, "%s?%s", type, query);
+        cv_join(u, sizeof u, (const char *[]){type, "?", query}, 3);
         json_t *at = json_object_get(c->qidx, u);
         json_t *e = at ? json_array_get(c->entries, (size_t)json_integer_value(at)) : NULL;
         if (e && !actor) {
@@ -169,15 +187,21 @@ json_t *cv_add(cv *c, json_t *res, const char *salt, const char *query, int put,
                      c->m->segs[c->seg].id, c->seq, type);
             query = NULL;
         } else if (e) {
-            json_decref(req);
             json_decref(res);
-            if (url)
-                snprintf(url, CV_URL, "%s", json_string_value(json_object_get(e, "fullUrl")));
+            entry_url(e, url);
             return json_object_get(e, "resource");
         }
     }
+    /* a new entry: its fullUrl is the UUID v5 of "key|position|type|salt",
+     * from the state after "key|" (made only now: a repeated actor needs none) */
+    const char *parts[] = {cv_utoa(pos, c->seg + 1), "|", type, "|", salt ? salt : ""};
+    size_t nn = cv_join(name, sizeof name, parts, 5);
+    cv_sha1 hs = c->keyh;
+    cv_sha1_update(&hs, name, nn);
+    cv_uuid5_of(&hs, full);
+    req = json_object();
     if (query && put) {
-        snprintf(u, sizeof u, "%s?%s", type, query);
+        cv_join(u, sizeof u, (const char *[]){type, "?", query}, 3);
         json_object_set_new(req, "method", json_string("PUT"));
         json_object_set_new(req, "url", json_string(u));
     } else {
@@ -219,8 +243,53 @@ static void add_ident(cv *c, json_t *res, const char *salt, int put, char *url)
     cv_add(c, res, salt, NULL, 0, url);
 }
 
+/* An actor is a pure function of its value as written (and the message's
+ * separators): the same text resolves to the same entry every time, since
+ * entries are only appended and a conditional entry's index never moves.
+ * So a value seen before gives its entry's fullUrl without making the
+ * resource again. */
+static struct cv_seen *seen_find(cv *c, char kind, hxe_slice raw)
+{
+    for (unsigned i = 0; i < c->nseen; i++) {
+        struct cv_seen *s = &c->seen[i];
+        if (s->kind == kind && s->raw.n == raw.n && memcmp(s->raw.p, raw.p, raw.n) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+static void seen_add(cv *c, char kind, hxe_slice raw, const char *url, json_t *display)
+{
+    if (c->nseen == CV_SEEN)
+        return;   /* remembered no further: later ones are made and compared */
+    struct cv_seen *s = &c->seen[c->nseen++];
+    s->kind = kind;
+    s->raw = raw;
+    memcpy(s->url, url, CV_URL);
+    s->display = json_incref(display);
+}
+
+void cv_seen_clear(cv *c)
+{
+    for (unsigned i = 0; i < c->nseen; i++)
+        json_decref(c->seen[i].display);
+    c->nseen = 0;
+}
+
+/* a reference to the entry a remembered actor resolved to */
+static json_t *seen_ref(const struct cv_seen *s)
+{
+    json_t *r = cv_ref(s->url);
+    if (r && s->display)
+        cv_set(r, "display", json_copy(s->display));
+    return r;
+}
+
 json_t *cv_practitioner_ref(cv *c, hxe_slice xcn, const char *salt)
 {
+    const struct cv_seen *s = seen_find(c, 'P', xcn);
+    if (s)
+        return seen_ref(s);
     json_t *p = hxe_conv_practitioner(c->m, xcn);
     char url[CV_URL];
     if (!p)
@@ -239,6 +308,7 @@ json_t *cv_practitioner_ref(cv *c, hxe_slice xcn, const char *salt)
     if (!ok)
         json_object_del(p, "meta");
     add_ident(c, p, salt, 1, url);
+    seen_add(c, 'P', xcn, url, disp);
     json_t *r = cv_ref(url);
     cv_set(r, "display", disp);
     return r;
@@ -246,6 +316,10 @@ json_t *cv_practitioner_ref(cv *c, hxe_slice xcn, const char *salt)
 
 json_t *cv_org_ref(cv *c, hxe_slice v, int is_hd, const char *salt)
 {
+    char kind = is_hd ? 'H' : 'O';
+    const struct cv_seen *s = seen_find(c, kind, v);
+    if (s)
+        return seen_ref(s);
     json_t *o = hxe_conv_organization(c->m, v, is_hd);
     char url[CV_URL];
     if (!o)
@@ -253,6 +327,7 @@ json_t *cv_org_ref(cv *c, hxe_slice v, int is_hd, const char *salt)
     if (json_object_get(o, "name"))
         json_object_set_new(o, "active", json_true());
     add_ident(c, o, salt, 1, url);
+    seen_add(c, kind, v, url, NULL);
     return cv_ref(url);
 }
 

@@ -8,7 +8,10 @@
  * message gives the same Bundle byte for byte (fullUrls are UUID v5 of the
  * message control id and the segment position).
  *
- * Everything a map produces is a jansson json_t the caller owns. Issues
+ * Everything a map produces is a jansson json_t the caller owns. A Bundle
+ * may share equal parts between its entries (one json_t referenced twice,
+ * e.g. the category of lab Observations): json_deep_copy an entry before
+ * editing it in place. Issues
  * (unmapped fields, Z-segments, values that cannot be carried) go to the
  * shared hxe_issues list; their texts name places (PID-5, OBX[2]-5),
  * never values from the message.

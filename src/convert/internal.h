@@ -13,6 +13,7 @@
 
 #define CV_URL 48   /* "urn:uuid:" + 36 + NUL */
 #define CV_MAXF 256 /* fields tracked per segment */
+#define CV_SEEN 32  /* actors remembered per message (more are simply rebuilt) */
 
 #define US_CORE "http://hl7.org/fhir/us/core/StructureDefinition/"
 #define V2_CS "http://terminology.hl7.org/CodeSystem/v2-"
@@ -62,6 +63,21 @@ typedef struct cv {
     char appt[CV_URL], doc[CV_URL];
     hxe_buf doc_text;           /* MDM: TX/FT/ST lines of the document */
     char doc_text_type[40];     /* their contentType */
+    /* Practitioners and Organizations already resolved, by their value as
+     * written (bundle.c): the same XCN comes back on every OBX of a
+     * result, and making the resource only to find it equal to an entry
+     * it repeats was the dearest part of a conversion */
+    struct cv_seen {
+        char kind;              /* 'P' XCN, 'O' XON, 'H' HD */
+        hxe_slice raw;          /* into the message */
+        char url[CV_URL];       /* the entry's fullUrl */
+        json_t *display;        /* the reference's display (owned), or NULL */
+    } seen[CV_SEEN];
+    unsigned nseen;
+    /* what every laboratory Observation of a message holds alike (its
+     * category and meta): made once and shared by reference, as no map
+     * edits them once set (owned) */
+    json_t *lab_cat, *lab_meta;
 } cv;
 
 /* ---- v2 values (util.c) ---- */
@@ -85,6 +101,13 @@ json_t *cv_coding(const char *system, const char *code, const char *display);
 json_t *cv_cc1(const char *system, const char *code, const char *display);
 json_t *cv_ref(const char *url);
 json_t *cv_vocab_cc(const hxe_hl7_msg *m, const char *map, hxe_slice cwe);
+/* parts[0..n) joined into out (size > 0), cut to fit as snprintf would;
+ * returns the length written. Cheaper than snprintf for the strings made
+ * for every entry and note. */
+size_t cv_join(char *out, size_t size, const char *const *parts, size_t n);
+/* v in decimal into buf (CV_UINT bytes); returns where the digits start */
+#define CV_UINT 24
+const char *cv_utoa(char *buf, size_t v);
 /* percent-encodes s for a search URL value */
 void cv_urlenc(const char *s, char *out, size_t size);
 /* "identifier=system|value" search for an Identifier, into out; 0 or -1 */
@@ -116,6 +139,9 @@ int cv_is_indexed(const cv *c, const char *u);
  * expressible, with an issue saying why */
 json_t *cv_when(cv *c, unsigned f, int kind);
 void cv_issue(cv *c, int sev, unsigned field, const char *fmt, ...) HXE_PRINTF(4, 5);
+/* the same with the text given as n parts, joined (the frequent notes
+ * are made this way: no format to read) */
+void cv_issue_text(cv *c, int sev, unsigned field, const char *const *parts, size_t n);
 /* reports, keeps or drops the valued fields of the current segment no
  * map read (unmapped.c) */
 void cv_unmapped(cv *c, const char *segmap);
@@ -123,6 +149,8 @@ void cv_unmapped(cv *c, const char *segmap);
  * reference object or NULL */
 json_t *cv_practitioner_ref(cv *c, hxe_slice xcn, const char *salt);
 json_t *cv_org_ref(cv *c, hxe_slice v, int is_hd, const char *salt);
+/* forgets the actors remembered for the message (cv_finish) */
+void cv_seen_clear(cv *c);
 
 /* ---- segment maps (seg_*.c): each maps the segment c->seg ---- */
 int cv_msh(cv *c);

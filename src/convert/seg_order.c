@@ -259,8 +259,11 @@ int cv_obx(cv *c)
         cv_issue(c, HXE_SEV_INFO, 11, "OBX[%u]-11: no status the IG maps; status unknown", c->seq);
     }
     int lab = is_oru(c) && c->dr_res;
-    if (lab)
-        json_object_set_new(o, "category", cv_arr1(cv_cc1(OBS_CAT, "laboratory", "Laboratory")));
+    if (lab) {
+        if (!c->lab_cat)
+            c->lab_cat = cv_arr1(cv_cc1(OBS_CAT, "laboratory", "Laboratory"));
+        json_object_set_nocheck(o, "category", c->lab_cat);
+    }
     json_t *code = hxe_conv_codeable(m, cv_f(c, 3));
     if (!code) {
         cv_issue(c, HXE_SEV_WARNING, 3, "OBX[%u]-3: empty, the code says unknown", c->seq);
@@ -326,18 +329,22 @@ int cv_obx(cv *c)
     cv_set(o, "method", hxe_conv_codeable(m, cv_rep(m, cv_f(c, 17), 1)));
     hxe_slice ob = cv_f(c, 16);
     for (unsigned r = 1; r <= cv_nrep(m, ob); r++) {
-        char salt[16];
-        snprintf(salt, sizeof salt, "obx16-%u", r);
+        char salt[16], rn[CV_UINT];
+        cv_join(salt, sizeof salt, (const char *[]){"obx16-", cv_utoa(rn, r)}, 2);
         cv_push(o, "performer", cv_practitioner_ref(c, cv_rep(m, ob, r), salt));
     }
     cv_push(o, "performer", cv_org_ref(c, cv_f(c, 23), 0, "obx23"));
     if (c->spec[0])
         json_object_set_new(o, "specimen", cv_ref(c->spec));
-    if (lab)
-        cv_profile(o, US_CORE "us-core-observation-lab");
+    if (lab) {
+        if (!c->lab_meta)
+            c->lab_meta =
+                cv_obj("profile", cv_arr1(json_string(US_CORE "us-core-observation-lab")));
+        json_object_set_nocheck(o, "meta", c->lab_meta);
+    }
     cv_mark(c, 1);
-    char salt[16], q[512];
-    snprintf(salt, sizeof salt, "obs-%u", c->seq);
+    char salt[16], q[512], sn[CV_UINT];
+    cv_join(salt, sizeof salt, (const char *[]){"obs-", cv_utoa(sn, c->seq)}, 2);
     o = cv_add(c, o, salt, cv_first_query(o, q, sizeof q), 1, c->obs);
     c->obs_res = o;
     if (c->dr_res)
@@ -647,4 +654,8 @@ void cv_finish(cv *c)
     hxe_buf_free(&c->doc_text);
     json_decref(c->qidx);
     c->qidx = NULL;
+    cv_seen_clear(c);
+    json_decref(c->lab_cat);
+    json_decref(c->lab_meta);
+    c->lab_cat = c->lab_meta = NULL;
 }

@@ -63,11 +63,20 @@ void cv_unmapped(cv *c, const char *segmap)
             c->n_fields++;
             continue;
         }
-        char fid[16];
-        snprintf(fid, sizeof fid, "%s-%u", id, f);
+        if (!c->is)
+            continue;
+        /* "PID[1]-40: valued, ...": joined, not formatted, as a message
+         * has dozens of these */
+        char fid[16], seq[CV_UINT], fn[CV_UINT];
+        const char *fs = cv_utoa(fn, f);
+        cv_join(fid, sizeof fid, (const char *[]){id, "-", fs}, 3);
         int ig = segmap ? hxe_conv_ig_maps(segmap, fid) : -1;
-        cv_issue(c, HXE_SEV_INFO, f, "%s[%u]-%u: valued, not mapped by hxe%s", id, c->seq, f,
-                 ig == 1 ? " (the IG maps it)" : " (the IG does not map it either)");
+        cv_issue_text(c, HXE_SEV_INFO, f,
+                      (const char *[]){id, "[", cv_utoa(seq, c->seq), "]-", fs,
+                                       ": valued, not mapped by hxe",
+                                       ig == 1 ? " (the IG maps it)"
+                                               : " (the IG does not map it either)"},
+                      7);
     }
 }
 

@@ -164,7 +164,11 @@ int hxe_conv_datetime(const char *v, size_t n, const char *tz, char *out, size_t
             if (n - k != 5 || !digits(v + k + 1, 4) || num(v + k + 1, 2) > 14 ||
                 num(v + k + 3, 2) > 59)
                 return HXE_EPARSE;
-            snprintf(zone, sizeof zone, "%c%.2s:%.2s", v[k], v + k + 1, v + k + 3);
+            zone[0] = v[k];
+            memcpy(zone + 1, v + k + 1, 2);
+            zone[3] = ':';
+            memcpy(zone + 4, v + k + 3, 2);
+            zone[6] = 0;
             n = k;
             break;
         }
@@ -183,11 +187,16 @@ int hxe_conv_datetime(const char *v, size_t n, const char *tz, char *out, size_t
     if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
         (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
         return HXE_EPARSE;
-    i = (size_t)snprintf(out, size, "%.4s", v);
-    if (nd >= 6)
-        i += (size_t)snprintf(out + i, size - i, "-%.2s", v + 4);
-    if (nd >= 8)
-        i += (size_t)snprintf(out + i, size - i, "-%.2s", v + 6);
+    /* written by hand: every date of a message comes here (size >= 40
+     * holds the longest, 31 bytes) */
+    memcpy(out, v, 4);
+    i = 4;
+    for (size_t k = 4; k < nd && k < 8; k += 2) {
+        out[i++] = '-';
+        out[i++] = v[k];
+        out[i++] = v[k + 1];
+    }
+    out[i] = 0;
     if (nd <= 8)
         return 0;
     int hh = num(v + 8, 2), mi = nd >= 12 ? num(v + 10, 2) : 0, ss = nd >= 14 ? num(v + 12, 2) : 0;
@@ -196,12 +205,23 @@ int hxe_conv_datetime(const char *v, size_t n, const char *tz, char *out, size_t
     if (!zone[0]) {
         if (!tz)
             return 1;
-        snprintf(zone, sizeof zone, "%s", tz);
+        cv_join(zone, sizeof zone, &tz, 1);
     }
-    i += (size_t)snprintf(out + i, size - i, "T%02d:%02d:%02d", hh, mi, ss);
-    if (frac)
-        i += (size_t)snprintf(out + i, size - i, ".%.*s", (int)nfrac, frac);
-    snprintf(out + i, size - i, "%s", strcmp(zone, "+00:00") == 0 ? "Z" : zone);
+    /* hh, mi, ss are two digits each, as written (or 00) */
+    out[i++] = 'T';
+    for (size_t k = 8; k < 14; k += 2) {
+        if (k > 8)
+            out[i++] = ':';
+        out[i++] = k < nd ? v[k] : '0';
+        out[i++] = k < nd ? v[k + 1] : '0';
+    }
+    if (frac) {
+        out[i++] = '.';
+        memcpy(out + i, frac, nfrac);
+        i += nfrac;
+    }
+    const char *z = strcmp(zone, "+00:00") == 0 ? "Z" : zone;
+    cv_join(out + i, size - i, &z, 1);
     return 0;
 }
 
@@ -393,12 +413,12 @@ const char *hxe_conv_system_uri(const char *name, size_t n, char *buf, size_t si
     else if (n == 6 && strncmp(nm, "HL", 2) == 0)
         d = nm + 2;
     if (d && digits(d, 4)) {
-        snprintf(buf, size, V2_CS "%s", d);
+        cv_join(buf, size, (const char *[]){V2_CS, d}, 2);
         return buf;
     }
     for (size_t i = 0; i < hxe_conv_codesys_count; i++)
         if (strcmp(hxe_conv_codesys_rows[i].name, nm) == 0) {
-            snprintf(buf, size, "%s", hxe_conv_codesys_rows[i].uri);
+            cv_join(buf, size, &hxe_conv_codesys_rows[i].uri, 1);
             return buf;
         }
     return NULL;
@@ -431,6 +451,30 @@ json_t *cv_vocab_cc(const hxe_hl7_msg *m, const char *map, hxe_slice cwe)
     return hxe_conv_codeable(m, cwe);
 }
 
+size_t cv_join(char *out, size_t size, const char *const *parts, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 1 < size; i++) {
+        size_t k = strlen(parts[i]);
+        if (k > size - 1 - o)
+            k = size - 1 - o;
+        memcpy(out + o, parts[i], k);
+        o += k;
+    }
+    out[o] = 0;
+    return o;
+}
+
+const char *cv_utoa(char *buf, size_t v)
+{
+    char *p = buf + CV_UINT - 1;
+    *p = 0;
+    do
+        *--p = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    return p;
+}
+
 void cv_urlenc(const char *s, char *out, size_t size)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -458,7 +502,7 @@ int cv_ident_query(const json_t *ident, char *out, size_t size)
         return -1;
     cv_urlenc(sys, es, sizeof es);
     cv_urlenc(val, ev, sizeof ev);
-    snprintf(out, size, "identifier=%s|%s", es, ev);
+    cv_join(out, size, (const char *[]){"identifier=", es, "|", ev}, 4);
     return 0;
 }
 

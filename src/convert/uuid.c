@@ -20,36 +20,40 @@ static uint32_t rol(uint32_t x, unsigned n)
     return (x << n) | (x >> (32 - n));
 }
 
+/* The 80 rounds written out in the usual way (as in Steve Reid's public
+ * domain SHA-1): a 16-word rolling schedule and the five variables
+ * renamed instead of moved, so the compiler keeps everything in
+ * registers. Two blocks are hashed per entry; the plain loop cost twice
+ * as much. */
+#define SHA1_W(i) (w[(i) & 15] = rol(w[((i) + 13) & 15] ^ w[((i) + 8) & 15] ^ \
+                                     w[((i) + 2) & 15] ^ w[(i) & 15], 1))
+#define SHA1_R0(v, x, y, z, u, i) \
+    u += ((x & (y ^ z)) ^ z) + w[i] + 0x5a827999 + rol(v, 5); x = rol(x, 30);
+#define SHA1_R1(v, x, y, z, u, i) \
+    u += ((x & (y ^ z)) ^ z) + SHA1_W(i) + 0x5a827999 + rol(v, 5); x = rol(x, 30);
+#define SHA1_R2(v, x, y, z, u, i) \
+    u += (x ^ y ^ z) + SHA1_W(i) + 0x6ed9eba1 + rol(v, 5); x = rol(x, 30);
+#define SHA1_R3(v, x, y, z, u, i) \
+    u += (((x | y) & z) | (x & y)) + SHA1_W(i) + 0x8f1bbcdc + rol(v, 5); x = rol(x, 30);
+#define SHA1_R4(v, x, y, z, u, i) \
+    u += (x ^ y ^ z) + SHA1_W(i) + 0xca62c1d6 + rol(v, 5); x = rol(x, 30);
+/* five rounds, the variables turning one place each time */
+#define SHA1_5(R, i) \
+    R(a, b, c, d, e, (i)) R(e, a, b, c, d, (i) + 1) R(d, e, a, b, c, (i) + 2) \
+    R(c, d, e, a, b, (i) + 3) R(b, c, d, e, a, (i) + 4)
+
 static void sha1_block(cv_sha1 *s, const unsigned char *p)
 {
-    uint32_t w[80], a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4];
+    uint32_t w[16], a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4];
     for (int i = 0; i < 16; i++)
         w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
                (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-    for (int i = 16; i < 80; i++)
-        w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    for (int i = 0; i < 80; i++) {
-        uint32_t f, k;
-        if (i < 20) {
-            f = (b & c) | (~b & d);
-            k = 0x5a827999;
-        } else if (i < 40) {
-            f = b ^ c ^ d;
-            k = 0x6ed9eba1;
-        } else if (i < 60) {
-            f = (b & c) | (b & d) | (c & d);
-            k = 0x8f1bbcdc;
-        } else {
-            f = b ^ c ^ d;
-            k = 0xca62c1d6;
-        }
-        uint32_t t = rol(a, 5) + f + e + k + w[i];
-        e = d;
-        d = c;
-        c = rol(b, 30);
-        b = a;
-        a = t;
-    }
+    SHA1_5(SHA1_R0, 0) SHA1_5(SHA1_R0, 5) SHA1_5(SHA1_R0, 10)
+    SHA1_R0(a, b, c, d, e, 15) SHA1_R1(e, a, b, c, d, 16) SHA1_R1(d, e, a, b, c, 17)
+    SHA1_R1(c, d, e, a, b, 18) SHA1_R1(b, c, d, e, a, 19)
+    SHA1_5(SHA1_R2, 20) SHA1_5(SHA1_R2, 25) SHA1_5(SHA1_R2, 30) SHA1_5(SHA1_R2, 35)
+    SHA1_5(SHA1_R3, 40) SHA1_5(SHA1_R3, 45) SHA1_5(SHA1_R3, 50) SHA1_5(SHA1_R3, 55)
+    SHA1_5(SHA1_R4, 60) SHA1_5(SHA1_R4, 65) SHA1_5(SHA1_R4, 70) SHA1_5(SHA1_R4, 75)
     s->h[0] += a;
     s->h[1] += b;
     s->h[2] += c;
