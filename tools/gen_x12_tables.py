@@ -160,6 +160,8 @@ class Gen:
                     if k not in "PRCEL" or (len(r) - 1) % 2:
                         die(where, "bad syntax rule " + r)
                     es = [int(r[i:i + 2]) for i in range(1, len(r), 2)]
+                    if min(es) < 1:
+                        die(where, "syntax rule %s names element 00" % r)
                     cur["rules"].append((k, es))
                 continue
             e = self.elem_line(where, s)
@@ -175,7 +177,7 @@ class Gen:
             s["first"] = len(self.elems)
             self.elems.extend(s["elems"])
             s["rule_first"] = len(self.rules)
-            self.rules.extend(s["rules"])
+            self.rules.extend((k, es, len(s["elems"])) for k, es in s["rules"])
         self.seg_order = sorted(self.segs)
 
     # ---- transaction sets ----
@@ -198,6 +200,8 @@ class Gen:
                 else:
                     e, c = k, "0"
                 codes = sorted(set(v.split(",")), key=lambda x: x.encode())
+                if int(e) < 1:
+                    die(where, "a code list names element 00")
                 quals.append((int(e), int(c), codes))
             else:
                 die(where, "unknown token " + t)
@@ -318,9 +322,13 @@ class Gen:
             w.append('    {"%s", %d, %d, %d},' % (c["id"], c["first"], len(c["elems"]), last_m))
         w.append('    {"", 0, 0, 0}\n};')
         w.append("const x12t_rule x12t_rules[] = {")
-        for k, es in self.rules:
-            w.append("    {'%s', %d, {%s}}," % (k, len(es), ", ".join(str(x) for x in es)))
-        w.append("    {0, 0, {0}}\n};")
+        for k, es, nel in self.rules:
+            # bit e for each element: 0 when a position repeats (MEA
+            # L060406), is past the segment's last (LIN) or past 63: the
+            # bits of the elements checked cannot say
+            mask = sum(1 << x for x in es) if len(set(es)) == len(es) and max(es) <= min(nel, 63) else 0
+            w.append("    {'%s', %d, {%s}, 0x%xULL}," % (k, len(es), ", ".join(str(x) for x in es), mask))
+        w.append("    {0, 0, {0}, 0}\n};")
         w.append("const x12t_seg x12t_segs[] = {")
         for sid in self.seg_order:
             s = self.segs[sid]

@@ -22,22 +22,31 @@
  * Amounts are compared exactly, in ten-thousandths; an amount that is
  * not a plain decimal is left to the element check. Problems are IK403
  * I12 at the total that does not balance; texts never carry amounts.
+ *
+ * The amounts every segment of a kind adds (837 service line charges;
+ * 835 CAS, CLP04, PLB) are gathered by x12__bal_seg during validate.c's
+ * walk over the segments, from elements already split; the checks then
+ * run over the loops.
  */
 #include "x12/internal.h"
 
 #define NONE ((size_t)-1)
 
-/* the six amounts of a CAS segment: CAS03, 06, 09, 12, 15, 18 (split
- * once, not searched for six times) */
+/* the six amounts of a CAS segment: CAS03, 06, 09, 12, 15, 18 */
+static long long cas_amounts(const x12__elems *ev)
+{
+    long long sum = 0, a;
+    for (unsigned e = 3; e <= 18; e += 3)
+        if (x12__amount(x12__raw(ev, e), &a) == 0)
+            sum += a;
+    return sum;
+}
+
 static long long cas_sum(const hxe_x12_set *s, size_t k)
 {
     x12__elems ev;
     x12__split(&ev, &s->segs[k], &s->d);
-    long long sum = 0, a;
-    for (unsigned e = 3; e <= 18; e += 3)
-        if (x12__amount(x12__raw(&ev, e), &a) == 0)
-            sum += a;
-    return sum;
+    return cas_amounts(&ev);
 }
 
 static int seg_is(const hxe_x12_set *s, size_t k, const char *id)
@@ -156,39 +165,87 @@ static void cob_claim(const hxe_x12_set *s, hxe_issues *is, size_t claim)
     }
 }
 
-static int check_837(const hxe_x12_set *s, hxe_issues *is)
+void x12__bal_init(x12__bal *b, const hxe_x12_set *s)
 {
-    long long *sum = hxe_calloc(s->nloops, sizeof *sum);
-    unsigned char *lines = hxe_calloc(s->nloops, 1);
-    if (!sum || !lines) {
-        hxe_free(sum);
-        hxe_free(lines);
-        return HXE_ENOMEM;
-    }
-    for (size_t k = 0; k < s->nseg; k++) {
-        unsigned e = seg_is(s, k, "SV1") ? 2 : seg_is(s, k, "SV2") ? 3 : seg_is(s, k, "SV3") ? 2 : 0;
+    memset(b, 0, sizeof *b);
+    if (!s->loops || !s->nloops)
+        return;
+    if (strcmp(s->id, "837") == 0)
+        b->kind = 837;
+    else if (strcmp(s->id, "835") == 0)
+        b->kind = 835;
+    else
+        return;
+    b->sum = hxe_calloc(s->nloops, sizeof *b->sum);
+    if (b->kind == 837)
+        b->lines = hxe_calloc(s->nloops, 1);
+    b->paid_ok = 1;
+    if (!b->sum || (b->kind == 837 && !b->lines))
+        b->failed = 1;
+}
+
+void x12__bal_free(x12__bal *b)
+{
+    hxe_free(b->sum);
+    hxe_free(b->lines);
+    memset(b, 0, sizeof *b);
+}
+
+void x12__bal_seg(x12__bal *b, const hxe_x12_set *s, size_t k, const x12__elems *ev)
+{
+    const char *id = s->segs[k].id;
+    long long a;
+    if (b->failed)
+        return;
+    if (b->kind == 837) {
+        /* each service line's charge, to its claim (2300) */
+        unsigned e = x12__id_is(id, "SV1") ? 2 : x12__id_is(id, "SV2") ? 3 : x12__id_is(id, "SV3") ? 2 : 0;
         if (!e)
-            continue;
+            return;
         size_t claim = x12__ancestor(s, k, "2300");
-        long long a;
-        if (claim == (size_t)-1)
-            continue;
-        if (x12__amount(hxe_x12_element(&s->segs[k], &s->d, e), &a) != 0) {
-            lines[claim] = 2;   /* a line amount unreadable: no verdict */
-            continue;
+        if (claim == NONE)
+            return;
+        if (x12__amount(x12__raw(ev, e), &a) != 0) {
+            b->lines[claim] = 2;   /* a line amount unreadable: no verdict */
+            return;
         }
-        sum[claim] += a;
-        if (!lines[claim])
-            lines[claim] = 1;
+        b->sum[claim] += a;
+        if (!b->lines[claim])
+            b->lines[claim] = 1;
+    } else if (b->kind == 835) {
+        /* per loop instance: the CAS amounts in it and, for a 2100 claim,
+         * in its service lines too */
+        if (x12__id_is(id, "CAS")) {
+            long long c = cas_amounts(ev);
+            size_t line = x12__ancestor(s, k, "2110");
+            size_t claim = x12__ancestor(s, k, "2100");
+            if (line != NONE)
+                b->sum[line] += c;
+            if (claim != NONE)
+                b->sum[claim] += c;
+        } else if (x12__id_is(id, "CLP")) {
+            if (x12__amount(x12__raw(ev, 4), &a) == 0)
+                b->paid += a;
+            else
+                b->paid_ok = 0;
+        } else if (x12__id_is(id, "PLB")) {
+            for (unsigned e = 4; e <= 14; e += 2)
+                if (x12__amount(x12__raw(ev, e), &a) == 0)
+                    b->plb += a;
+        }
     }
+}
+
+static void check_837(const hxe_x12_set *s, hxe_issues *is, const x12__bal *b)
+{
     for (size_t li = 1; li < s->nloops; li++) {
-        if (!x12__loop_is(s->loops[li].id, "2300") || lines[li] != 1)
+        if (!x12__loop_is(s->loops[li].id, "2300") || b->lines[li] != 1)
             continue;
         size_t k = s->loops[li].first_seg;
         long long total;
         if (!seg_is(s, k, "CLM") || x12__amount(hxe_x12_element(&s->segs[k], &s->d, 2), &total))
             continue;
-        if (total != sum[li])
+        if (total != b->sum[li])
             x12__issue(is, s, k, HXE_X12_ELE_PATTERN, 2, 0,
                        "CLM02: does not equal the sum of the service line charges");
     }
@@ -198,40 +255,11 @@ static int check_837(const hxe_x12_set *s, hxe_issues *is)
         cob_claim(s, is, li);
         cob_lines(s, is, li);
     }
-    hxe_free(sum);
-    hxe_free(lines);
-    return 0;
 }
 
-static int check_835(const hxe_x12_set *s, hxe_issues *is)
+static void check_835(const hxe_x12_set *s, hxe_issues *is, const x12__bal *b)
 {
-    /* per loop instance: the CAS amounts in it and, for a 2100 claim,
-     * in its service lines too */
-    long long *cas = hxe_calloc(s->nloops, sizeof *cas);
-    if (!cas)
-        return HXE_ENOMEM;
-    long long paid = 0, plb = 0, a;
-    int paid_ok = 1;
-    for (size_t k = 0; k < s->nseg; k++) {
-        if (seg_is(s, k, "CAS")) {
-            long long c = cas_sum(s, k);
-            size_t line = x12__ancestor(s, k, "2110");
-            size_t claim = x12__ancestor(s, k, "2100");
-            if (line != (size_t)-1)
-                cas[line] += c;
-            if (claim != (size_t)-1)
-                cas[claim] += c;
-        } else if (seg_is(s, k, "CLP")) {
-            if (x12__amount(hxe_x12_element(&s->segs[k], &s->d, 4), &a) == 0)
-                paid += a;
-            else
-                paid_ok = 0;
-        } else if (seg_is(s, k, "PLB")) {
-            for (unsigned e = 4; e <= 14; e += 2)
-                if (x12__amount(hxe_x12_element(&s->segs[k], &s->d, e), &a) == 0)
-                    plb += a;
-        }
-    }
+    long long a;
     for (size_t li = 1; li < s->nloops; li++) {
         int claim = x12__loop_is(s->loops[li].id, "2100");
         int line = x12__loop_is(s->loops[li].id, "2110");
@@ -245,30 +273,30 @@ static int check_835(const hxe_x12_set *s, hxe_issues *is)
         if (x12__amount(hxe_x12_element(&s->segs[k], &s->d, e), &charge) ||
             x12__amount(hxe_x12_element(&s->segs[k], &s->d, e + 1), &pay))
             continue;
-        if (charge - pay != cas[li])
+        if (charge - pay != b->sum[li])
             x12__issue(is, s, k, HXE_X12_ELE_PATTERN, e,
                        0, claim ? "CLP03 - CLP04: does not equal the claim's adjustments (CAS)"
                                 : "SVC02 - SVC03: does not equal the line's adjustments (CAS)");
     }
-    for (size_t k = 0; k < s->nseg && paid_ok; k++) {
+    for (size_t k = 0; k < s->nseg && b->paid_ok; k++) {
         if (!seg_is(s, k, "BPR"))
             continue;
-        if (x12__amount(hxe_x12_element(&s->segs[k], &s->d, 2), &a) == 0 && a != paid - plb)
+        if (x12__amount(hxe_x12_element(&s->segs[k], &s->d, 2), &a) == 0 && a != b->paid - b->plb)
             x12__issue(is, s, k, HXE_X12_ELE_PATTERN, 2, 0,
                        "BPR02: does not equal the claims' payments (CLP04) less the provider adjustments (PLB)");
         break;
     }
-    hxe_free(cas);
-    return 0;
 }
 
-int x12__check_balance(const hxe_x12_set *s, hxe_issues *is)
+int x12__check_balance(const hxe_x12_set *s, hxe_issues *is, const x12__bal *b)
 {
-    if (!s->loops || !s->nloops)
+    if (!b->kind)
         return 0;
-    if (strcmp(s->id, "837") == 0)
-        return check_837(s, is);
-    if (strcmp(s->id, "835") == 0)
-        return check_835(s, is);
+    if (b->failed)
+        return HXE_ENOMEM;
+    if (b->kind == 837)
+        check_837(s, is, b);
+    else
+        check_835(s, is, b);
     return 0;
 }

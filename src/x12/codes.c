@@ -19,12 +19,13 @@
  *   - dates in DTP03 and DMG02 by their format qualifier (D8
  *     CCYYMMDD, RD8 a range whose end is not before its start).
  *
+ * validate.c calls x12__check_codes_seg for each segment that may need
+ * it during its one walk over the set, with the segment already split.
  * Problems are IK403 7 (invalid code value) or 8 (invalid date) at the
  * element and component; texts name the element, never the value.
  */
 #include "x12/internal.h"
 #include "x12/schema.h"
-
 
 static int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -151,7 +152,8 @@ static void bad(const hxe_x12_set *s, hxe_issues *is, size_t k, int code, unsign
 static void check_hi(const hxe_x12_set *s, hxe_issues *is, size_t k, const x12__elems *ev)
 {
     for (unsigned e = 1; e <= ev->n && e <= 12; e++) {
-        hxe_slice q = x12__el(ev, e, 1), v = x12__el(ev, e, 2);
+        hxe_slice q, v;
+        x12__el2(ev, e, &q, &v);
         if (!v.n)
             continue;
         if ((x12__eq(q, "ABK") || x12__eq(q, "ABF") || x12__eq(q, "ABJ") || x12__eq(q, "ABN") ||
@@ -169,7 +171,8 @@ static void procedure(const hxe_x12_set *s, hxe_issues *is, size_t k, const x12t
     const x12t_elem *d = &x12t_elems[sd->first + e - 1];
     if (d->type != X12T_COMP || memcmp(x12t_comps[d->comp - 1].id, "C003", 5) != 0)
         return;
-    hxe_slice q = x12__el(ev, e, 1), v = x12__el(ev, e, 2);
+    hxe_slice q, v;
+    x12__el2(ev, e, &q, &v);
     if (!v.n)
         return;
     if (x12__eq(q, "HC") && !cpt_hcpcs_ok(v))
@@ -178,24 +181,39 @@ static void procedure(const hxe_x12_set *s, hxe_issues *is, size_t k, const x12t
         bad(s, is, k, HXE_X12_ELE_BAD_CODE, e, 2, "not a CDT code");
 }
 
+/* the lowest bit set in m (m != 0) */
+static unsigned low_bit(uint64_t m)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(m);
+#else
+    unsigned b = 0;
+    for (; !(m & 1); m >>= 1)
+        b++;
+    return b;
+#endif
+}
+
 /* every C003 procedure composite of the segment (the composites among
  * its first 64 elements are the bits of sd->comps) */
 static void check_procedures(const hxe_x12_set *s, hxe_issues *is, size_t k, const x12t_seg *sd,
                              const x12__elems *ev)
 {
     unsigned n = sd->n < ev->n ? sd->n : ev->n;
-    for (unsigned e = 1; e <= n; e++)
-        if (e > 64 || (sd->comps >> (e - 1) & 1))
-            procedure(s, is, k, sd, ev, e);
+    for (uint64_t m = sd->comps; m; m &= m - 1) {
+        unsigned e = low_bit(m) + 1;
+        if (e > n)
+            return;
+        procedure(s, is, k, sd, ev, e);
+    }
+    for (unsigned e = 65; e <= n; e++)
+        procedure(s, is, k, sd, ev, e);
 }
 
 void x12__check_codes_seg(const hxe_x12_set *s, hxe_issues *is, size_t k, const x12t_seg *sd,
                           const x12__elems *ev)
 {
     const char *id = s->segs[k].id;
-    int composite = sd->comps != 0;
-    for (unsigned e = 64; e < sd->n && !composite; e++)
-        composite = x12t_elems[sd->first + e].type == X12T_COMP;
     switch (id[0]) {
     case 'N':
         if (x12__id_is(id, "NM1") && x12__eq(x12__el(ev, 8, 0), "XX") && x12__el(ev, 9, 0).n &&
@@ -237,6 +255,6 @@ void x12__check_codes_seg(const hxe_x12_set *s, hxe_issues *is, size_t k, const 
     default:
         break;
     }
-    if (composite)
+    if (sd->comps || sd->n > 64)
         check_procedures(s, is, k, sd, ev);
 }

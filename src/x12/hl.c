@@ -9,8 +9,9 @@
  * n log n, not n squared: shorter ids first, then by their bytes, the
  * order HL01 1, 2 ... 10, 11 are written in, so the usual set needs no
  * sort at all. Duplicates and HL04 problems are reported in the byte
- * order of their ids, as before. Problems are IK403 I12 (implementation
- * pattern match failure) at the element.
+ * order of their ids, as before. The HL segments come from validate.c's
+ * walk (x12__hl_seg), already split. Problems are IK403 I12
+ * (implementation pattern match failure) at the element.
  */
 #include "x12/internal.h"
 
@@ -19,6 +20,7 @@
 typedef struct hlent {
     hxe_slice id;   /* HL01 */
     size_t k;       /* segment index */
+    hxe_slice child;   /* HL04 */
 } hlent;
 
 static int cmp_slice(hxe_slice a, hxe_slice b)
@@ -103,11 +105,34 @@ static void report(const hxe_x12_set *s, hxe_issues *is, hlent *v, size_t n, uns
         x12__issue(is, s, v[i].k, HXE_X12_ELE_PATTERN, e, 0, "%s", what);
 }
 
-int x12__check_hl(const hxe_x12_set *s, hxe_issues *is)
+void x12__hl_seg(x12__hls *h, size_t k, const x12__elems *ev)
 {
-    size_t n = 0;
-    for (size_t k = 0; k < s->nseg; k++)
-        n += is_hl(&s->segs[k]);
+    if (h->failed)
+        return;
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 64;
+        x12__hl_ent *v = hxe_realloc(h->v, cap * sizeof *v);
+        if (!v) {
+            h->failed = 1;
+            return;
+        }
+        h->v = v;
+        h->cap = cap;
+    }
+    h->v[h->n++] = (x12__hl_ent){x12__raw(ev, 1), x12__raw(ev, 2), x12__raw(ev, 4), k};
+}
+
+void x12__hls_free(x12__hls *h)
+{
+    hxe_free(h->v);
+    memset(h, 0, sizeof *h);
+}
+
+int x12__check_hl(const hxe_x12_set *s, hxe_issues *is, const x12__hls *h)
+{
+    if (h->failed)
+        return HXE_ENOMEM;
+    size_t n = h->n;
     if (!n)
         return 0;
     /* v: every HL by HL01; bad: those to report, in a second array */
@@ -119,15 +144,11 @@ int x12__check_hl(const hxe_x12_set *s, hxe_issues *is)
         return HXE_ENOMEM;
     }
     hlent *bad = v + n;
-    size_t m = 0;
     int sorted = 1;
-    for (size_t k = 0; k < s->nseg && m < n; k++) {
-        if (!is_hl(&s->segs[k]))
-            continue;
-        v[m] = (hlent){hxe_x12_element(&s->segs[k], &s->d, 1), k};
-        if (m && cmp_index(&v[m - 1], &v[m]) > 0)
+    for (size_t i = 0; i < n; i++) {
+        v[i] = (hlent){h->v[i].id, h->v[i].k, h->v[i].child};
+        if (i && cmp_index(&v[i - 1], &v[i]) > 0)
             sorted = 0;
-        m++;
     }
     if (!sorted)
         qsort(v, n, sizeof *v, cmp_index);
@@ -136,10 +157,9 @@ int x12__check_hl(const hxe_x12_set *s, hxe_issues *is)
         if (v[i].id.n && same_id(v[i].id, v[i - 1].id))
             bad[nbad++] = v[i];
     report(s, is, bad, nbad, 1, "HL01: repeats the id of an earlier hierarchical level");
-    for (size_t k = 0; k < s->nseg; k++) {
-        if (!is_hl(&s->segs[k]))
-            continue;
-        hxe_slice p = hxe_x12_element(&s->segs[k], &s->d, 2);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = h->v[i].k;
+        hxe_slice p = h->v[i].parent;
         size_t want = s->loops ? parent_hl(s, k) : (size_t)-2;
         if (!p.n)
             continue;   /* a missing HL02 is the guide's usage (req=02): IK403 I9 */
@@ -163,7 +183,7 @@ int x12__check_hl(const hxe_x12_set *s, hxe_issues *is)
      * example, keeps the request's 1.) */
     nbad = 0;
     for (size_t i = 0; i < n; i++)
-        if (has_child[i] && x12__eq(hxe_x12_element(&s->segs[v[i].k], &s->d, 4), "0"))
+        if (has_child[i] && x12__eq(v[i].child, "0"))
             bad[nbad++] = v[i];
     report(s, is, bad, nbad, 4, "HL04: says no child level follows; one does");
     hxe_free(v);

@@ -18,7 +18,7 @@ static inline int x12__digits(hxe_slice v)
     if (!v.n)
         return 0;
     for (size_t i = 0; i < v.n; i++)
-        if (v.p[i] < '0' || v.p[i] > '9')
+        if ((unsigned)(unsigned char)v.p[i] - '0' > 9)
             return 0;
     return 1;
 }
@@ -85,8 +85,9 @@ int x12__is_date(hxe_slice v);
 int x12__is_time(hxe_slice v);
 
 /* ---- what the validation passes share (rules.c) ----
- * validate.c runs the element checks, then hl.c (HL hierarchy, SNIP 2),
- * balance.c (SNIP 3), situational.c (SNIP 4) and codes.c (SNIP 5). */
+ * validate.c walks the segments once: the element checks and codes.c
+ * (SNIP 5) on each, gathering for hl.c (HL hierarchy, SNIP 2),
+ * balance.c (SNIP 3) and situational.c (SNIP 4), which run after it. */
 
 /* Adds an error at segment k (0-based) of s, element e, component c; the
  * text is prefixed with the segment's loop ("loop 2300: "). */
@@ -120,8 +121,8 @@ int x12__amount(hxe_slice v, long long *out);
  * its child loops), or (size_t)-1. */
 size_t x12__seg_in_loop(const hxe_x12_set *s, size_t li, const char *id);
 
-/* A segment's elements split once, for the passes that read several of
- * them: v[e] is element e (1 .. n; at most X12__MAX_SPLIT, more than
+/* ---- a segment split into its elements (split.c) ----
+ * Once, for the passes that read several of them: v[e] is element e (1 .. n; at most X12__MAX_SPLIT, more than
  * any dictionary segment has; later ones are found on demand), whole,
  * repetitions included. The split also notes which elements hold a
  * component or repetition separator or a control character at all (bit
@@ -153,6 +154,9 @@ static inline hxe_slice x12__el(const x12__elems *ev, unsigned e, unsigned c)
         return c > 1 ? HXE_SLICE_EMPTY : ev->v[e];
     return x12__el_slow(ev, e, c);
 }
+/* Components 1 and 2 of element e's first repetition, in one walk (a
+ * qualifier and its code). */
+void x12__el2(const x12__elems *ev, unsigned e, hxe_slice *c1, hxe_slice *c2);
 /* Element e whole (all its repetitions); empty when absent. */
 static inline hxe_slice x12__raw(const x12__elems *ev, unsigned e)
 {
@@ -164,15 +168,78 @@ static inline hxe_slice x12__raw(const x12__elems *ev, unsigned e)
 /* NPI check digit (Luhn over 80840 + the first nine digits) */
 int x12__npi_ok(hxe_slice v);
 
+/* ---- what the walk over the segments gathers (validate.c) ----
+ * The passes after the element checks need a few elements of a few
+ * kinds of segment; the walk hands each such segment, split, to the
+ * pass that wants it, so no pass scans the set or splits a segment
+ * again. */
+
+/* HL segments (hl.c): HL01, HL02 and HL04 of each, in set order */
+typedef struct x12__hl_ent {
+    hxe_slice id, parent, child;
+    size_t k;
+} x12__hl_ent;
+
+typedef struct x12__hls {
+    x12__hl_ent *v;
+    size_t n, cap;
+    int failed;               /* out of memory */
+} x12__hls;
+
+void x12__hl_seg(x12__hls *h, size_t k, const x12__elems *ev);
+void x12__hls_free(x12__hls *h);
+
+/* Balancing amounts (balance.c): 837 service line charges summed per
+ * claim; 835 CAS amounts per claim and line, CLP04 and PLB summed */
+typedef struct x12__bal {
+    int kind;                 /* 837, 835, or 0: nothing to balance */
+    long long *sum;           /* per loop instance */
+    unsigned char *lines;     /* 837, per claim: 1 charges summed, 2 one unreadable */
+    long long paid, plb;      /* 835 */
+    int paid_ok;
+    int failed;               /* out of memory */
+} x12__bal;
+
+void x12__bal_init(x12__bal *b, const hxe_x12_set *s);
+void x12__bal_seg(x12__bal *b, const hxe_x12_set *s, size_t k, const x12__elems *ev);
+/* Might x12__bal_seg want a segment with this id? (SV1 SV2 SV3; CAS
+ * CLP PLB): most segments are not handed over at all. */
+static inline int x12__bal_wants(const x12__bal *b, const char *id)
+{
+    if (b->kind == 837)
+        return id[0] == 'S' && id[1] == 'V';
+    return b->kind == 835 && (id[0] == 'C' || id[0] == 'P');
+}
+void x12__bal_free(x12__bal *b);
+
+/* What situational.c reads of each 837 claim's CLM (CLM05, CLM11), per
+ * loop instance; bits NULL when there is nothing to note or no room (it
+ * then reads the CLM itself). */
+typedef struct x12__clm {
+    uint16_t *bits;
+} x12__clm;
+
+void x12__clm_init(x12__clm *t, const hxe_x12_set *s);
+void x12__clm_seg(x12__clm *t, const hxe_x12_set *s, size_t k, const x12__elems *ev);
+void x12__clm_free(x12__clm *t);
+
 /* Each returns 0, or HXE_ENOMEM when it could not finish. */
-int x12__check_hl(const hxe_x12_set *s, hxe_issues *is);
-int x12__check_balance(const hxe_x12_set *s, hxe_issues *is);
-int x12__check_situational(const hxe_x12_set *s, hxe_issues *is);
+int x12__check_hl(const hxe_x12_set *s, hxe_issues *is, const x12__hls *h);
+int x12__check_balance(const hxe_x12_set *s, hxe_issues *is, const x12__bal *b);
+int x12__check_situational(const hxe_x12_set *s, hxe_issues *is, const struct x12__clm *t);
 /* SNIP 5 for segment k, split in ev, whose definition is sd (schema.h):
  * validate.c calls it from its one walk over the segments, so each is
  * split once for all the checks. */
 struct x12t_seg;
 void x12__check_codes_seg(const hxe_x12_set *s, hxe_issues *is, size_t k,
                           const struct x12t_seg *sd, const x12__elems *ev);
+/* Does it look at a segment with this id (NM1 N1 N4 HI PRV CLM DTP
+ * DMG), or with composites (C003)? */
+static inline int x12__codes_wants(const char *id, int composites)
+{
+    return composites || x12__id_is(id, "DTP") || x12__id_is(id, "NM1") || x12__id_is(id, "N4") ||
+           x12__id_is(id, "N1") || x12__id_is(id, "DMG") || x12__id_is(id, "PRV") ||
+           x12__id_is(id, "HI") || x12__id_is(id, "CLM");
+}
 
 #endif

@@ -51,6 +51,7 @@ typedef struct x12t_rule {
     char kind;
     uint8_t n;
     uint8_t e[6];      /* element positions */
+    uint64_t mask;     /* bit e for each; 0 when they cannot be bits */
 } x12t_rule;
 
 typedef struct x12t_seg {

@@ -49,7 +49,7 @@ static int num2(const char *p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
 
 int x12__is_date(hxe_slice v)
 {
-    if (!x12__digits(v) || (v.n != 6 && v.n != 8))
+    if ((v.n != 6 && v.n != 8) || !x12__digits(v))
         return 0;
     const char *p = v.p + (v.n - 4);
     int y = v.n == 8 ? num2(v.p) * 100 + num2(v.p + 2) : num2(v.p);

@@ -45,6 +45,9 @@
  *   - in a response without AAA rejections, each patient event 2000E
  *     and each service level 2000F with UM carries HCR.
  *
+ * Each claim's CLM05 and CLM11 are noted during validate.c's walk over
+ * the segments (x12__clm_seg), from the elements it split.
+ *
  * Codes: segment missing IK304 I6 (the issue names the missing segment
  * and sits in the loop that lacks it, at its first segment or at the
  * segment that calls for it), segment
@@ -170,38 +173,88 @@ static void line_payers(const hxe_x12_set *s, hxe_issues *is, size_t li)
     }
 }
 
-static void claim(const hxe_x12_set *s, hxe_issues *is, size_t li, char kind)
+/* What claim() reads of a CLM: bits of x12__clm */
+enum {
+    CLM_SEEN = 0x100,          /* noted by the walk */
+    CLM_REPLACE = 0x01,        /* CLM05-3 7 or 8 */
+    CLM_FINAL = 0x02,          /* CLM05-3 1 or 4 */
+    CLM_STATE = 0x04,          /* CLM11-4 present */
+    CLM_INPATIENT = 0x08,      /* CLM05-1 an inpatient bill type */
+    CLM_AUTO = 4,              /* shift: the CLM11 component (1-3) saying AA */
+    CLM_ACCIDENT = 6           /* shift: the one saying AA or OA */
+};
+
+static unsigned clm_bits(const x12__elems *ev)
+{
+    hxe_slice freq = x12__el(ev, 5, 3);
+    unsigned b = CLM_SEEN;
+    if (x12__eq(freq, "7") || x12__eq(freq, "8"))
+        b |= CLM_REPLACE;
+    if (x12__eq(freq, "1") || x12__eq(freq, "4"))
+        b |= CLM_FINAL;
+    if (x12__el(ev, 11, 4).n)
+        b |= CLM_STATE;
+    if (inpatient(x12__el(ev, 5, 1)))
+        b |= CLM_INPATIENT;
+    unsigned auto_c = 0, acc_c = 0;
+    for (unsigned c = 3; c >= 1; c--) {
+        hxe_slice v = x12__el(ev, 11, c);
+        if (x12__eq(v, "AA"))
+            auto_c = acc_c = c;
+        else if (x12__eq(v, "OA"))
+            acc_c = c;
+    }
+    return b | auto_c << CLM_AUTO | acc_c << CLM_ACCIDENT;
+}
+
+void x12__clm_init(x12__clm *t, const hxe_x12_set *s)
+{
+    t->bits = NULL;
+    if (s->loops && s->nloops && strcmp(s->id, "837") == 0)
+        t->bits = hxe_calloc(s->nloops, sizeof *t->bits);
+}
+
+void x12__clm_seg(x12__clm *t, const hxe_x12_set *s, size_t k, const x12__elems *ev)
+{
+    size_t li = s->segs[k].loop;
+    if (li < s->nloops && s->loops[li].first_seg == k)
+        t->bits[li] = (uint16_t)clm_bits(ev);
+}
+
+void x12__clm_free(x12__clm *t)
+{
+    hxe_free(t->bits);
+    t->bits = NULL;
+}
+
+static void claim(const hxe_x12_set *s, hxe_issues *is, size_t li, char kind, const x12__clm *t)
 {
     size_t clm = first_of(s, li);
     if (!x12__id_is(s->segs[clm].id, "CLM"))
         return;
-    x12__elems ev;   /* CLM05 and CLM11 are read several times */
-    x12__split(&ev, &s->segs[clm], &s->d);
-    hxe_slice freq = x12__el(&ev, 5, 3);
-    if ((x12__eq(freq, "7") || x12__eq(freq, "8")) && x12__seg_q(s, li, "REF", "F8") == NONE)
+    unsigned b = t->bits ? t->bits[li] : 0;
+    if (!(b & CLM_SEEN)) {   /* (no room for the notes: read it here) */
+        x12__elems ev;
+        x12__split(&ev, &s->segs[clm], &s->d);
+        b = clm_bits(&ev);
+    }
+    if ((b & CLM_REPLACE) && x12__seg_q(s, li, "REF", "F8") == NONE)
         x12__sit(is, s, clm, "REF", HXE_X12_SEG_DEPENDENT_MISSING, 0, 0, clm, 5, 3,
                  "REF*F8 (payer claim control number) required when CLM05-3 is 7 or 8");
     if (kind == 'P' || kind == 'D') {
-        unsigned auto_c = 0, acc_c = 0;
-        for (unsigned c = 3; c >= 1; c--) {
-            hxe_slice v = x12__el(&ev, 11, c);
-            if (x12__eq(v, "AA"))
-                auto_c = acc_c = c;
-            else if (x12__eq(v, "OA"))
-                acc_c = c;
-        }
+        unsigned auto_c = b >> CLM_AUTO & 3, acc_c = b >> CLM_ACCIDENT & 3;
         if (acc_c && x12__seg_q(s, li, "DTP", "439") == NONE)
             x12__sit(is, s, clm, "DTP", HXE_X12_SEG_DEPENDENT_MISSING, 0, 0, clm, 11, acc_c,
                      "DTP*439 (accident date) required when CLM11 names an accident");
-        if (kind == 'P' && auto_c && !x12__el(&ev, 11, 4).n)
+        if (kind == 'P' && auto_c && !(b & CLM_STATE))
             x12__sit(is, s, clm, NULL, HXE_X12_ELE_DEPENDENT_MISSING, 11, 4, clm, 11, auto_c,
                      "CLM11-4: required when CLM11 names an auto accident");
     }
-    if (kind == 'I' && inpatient(x12__el(&ev, 5, 1))) {
+    if (kind == 'I' && (b & CLM_INPATIENT)) {
         if (x12__seg_q(s, li, "DTP", "435") == NONE)
             x12__sit(is, s, clm, "DTP", HXE_X12_SEG_DEPENDENT_MISSING, 0, 0, clm, 5, 1,
                      "DTP*435 (admission date) required on inpatient claims");
-        if ((x12__eq(freq, "1") || x12__eq(freq, "4")) && x12__seg_q(s, li, "DTP", "096") == NONE)
+        if ((b & CLM_FINAL) && x12__seg_q(s, li, "DTP", "096") == NONE)
             x12__sit(is, s, clm, "DTP", HXE_X12_SEG_DEPENDENT_MISSING, 0, 0, clm, 5, 3,
                      "DTP*096 (discharge hour) required on the final claim of an inpatient stay");
         size_t cl1 = x12__seg_in_loop(s, li, "CL1");
@@ -213,7 +266,7 @@ static void claim(const hxe_x12_set *s, hxe_issues *is, size_t li, char kind)
         line_payers(s, is, li);
 }
 
-static void check_837(const hxe_x12_set *s, hxe_issues *is)
+static void check_837(const hxe_x12_set *s, hxe_issues *is, const x12__clm *t)
 {
     char kind = guide_is(s, "X222") ? 'P' : guide_is(s, "X223") ? 'I' : guide_is(s, "X224") ? 'D' : 0;
     if (!kind)
@@ -226,7 +279,7 @@ static void check_837(const hxe_x12_set *s, hxe_issues *is)
         else if (x12__loop_is(id, "2000B"))
             subscriber(s, is, li, kind == 'P');
         else if (x12__loop_is(id, "2300"))
-            claim(s, is, li, kind);
+            claim(s, is, li, kind, t);
     }
 }
 
@@ -369,12 +422,12 @@ static void check_278(const hxe_x12_set *s, hxe_issues *is)
     }
 }
 
-int x12__check_situational(const hxe_x12_set *s, hxe_issues *is)
+int x12__check_situational(const hxe_x12_set *s, hxe_issues *is, const x12__clm *t)
 {
     if (!s->loops || !s->nloops)
         return 0;
     if (strcmp(s->id, "837") == 0)
-        check_837(s, is);
+        check_837(s, is, t);
     else if (strcmp(s->id, "835") == 0)
         check_835(s, is);
     else if (strcmp(s->id, "270") == 0 || strcmp(s->id, "271") == 0)

@@ -18,16 +18,21 @@
  * Every problem is an issue at its place with its IK403 code; texts name
  * the loop and element (NM109), never the value.
  *
- * This runs for every segment of every set, so it reads each segment
- * once: one pass (x12__split, eight bytes at a time) cuts it at its
- * element separators and notes whether it holds a component or
- * repetition separator or a control character at all; the per-element
- * scans for those run only when it does. The definition comes from the
- * schema node the loop parse matched, not a dictionary search; code
- * values are looked up as 64-bit keys (x12t_code_in); texts are
- * formatted only when there is an issue. The SNIP 5 checks (codes.c)
- * run in the same walk on the same split; their issues are held back
- * and added after the other passes', in the order they always had.
+ * Speed: this runs for every segment of every set, so it walks the set
+ * once and reads each segment once. x12__split (rules.c) cuts a segment
+ * at its element separators sixteen bytes at a time and notes which
+ * elements hold a component or repetition separator or a control
+ * character; the scans for those run only there. The definition comes
+ * from the schema node the loop parse matched, not a dictionary search.
+ * A value is first asked value_ok (no issue formed, no text); only when
+ * it says no does check_value_all work out what is wrong. Syntax rules
+ * are decided on a bit set of the elements present; code values are
+ * looked up as 64-bit keys (x12t_code_in, no string compares). The SNIP
+ * 5 checks (codes.c) run in the same walk on the same split; their
+ * issues are held back and added after the other passes', in the order
+ * they always had. The walk also hands the HL segments, the amounts to
+ * balance and each claim's CLM to hl.c, balance.c and situational.c,
+ * which then need not scan the set or split a segment again.
  */
 #include "x12/internal.h"
 #include "x12/schema.h"
@@ -153,26 +158,82 @@ static void check_value_all(const vctx *v, const x12t_elem *d, hxe_slice val, un
     }
 }
 
-/* The same, answering the common case inline: a text or code (AN, ID)
- * of an allowed length, without control characters. */
+/* Would check_value_all find nothing wrong with val? ctl: its element
+ * holds a control character somewhere (then texts and codes are left to
+ * check_value_all). Nearly every value is fine: this answers without
+ * forming an issue, and check_value_all runs only when it says no. */
+static inline int value_ok(const x12t_elem *d, hxe_slice val, int ctl)
+{
+    size_t n = val.n;   /* its length as X12 counts it */
+    if (d->type == X12T_AN) {   /* most values */
+        if (ctl)
+            return 0;
+    } else if (d->type == X12T_ID) {
+        if (ctl || (val.n && val.p[0] == ' '))
+            return 0;
+    } else if (d->type == X12T_R) {
+        if (!is_r(val, &n))
+            return 0;
+    } else if (d->type == X12T_DT) {
+        if (!x12__is_date(val))
+            return 0;
+    } else if (d->type == X12T_N0 || d->type == X12T_N2) {
+        if (!is_n0(val))
+            return 0;
+        n -= val.p[0] == '-';
+    } else if (d->type == X12T_TM) {
+        if (!x12__is_time(val))
+            return 0;
+    } else if (ctl) {
+        return 0;
+    }
+    /* n within min .. max (0: no maximum); an empty n is left to
+     * check_value_all */
+    return n >= d->min && (size_t)d->max - 1 >= n - 1;
+}
+
 static inline void check_value(const vctx *v, const x12t_elem *d, hxe_slice val, unsigned e,
                                unsigned r, unsigned c)
 {
-    if (d->type <= X12T_ID && !x12__holds(v->ev->ctl_el, e) && val.n >= d->min &&
-        (!d->max || val.n <= d->max) && (d->type == X12T_AN || (val.n && val.p[0] != ' ')))
-        return;
-    check_value_all(v, d, val, e, r, c);
+    if (!value_ok(d, val, x12__holds(v->ev->ctl_el, e)))
+        check_value_all(v, d, val, e, r, c);
 }
 
 /* One repetition rv (rr: its number, 0 when the element does not
  * repeat) of a composite: its components cut in one walk. */
 #define MAX_COMPS 16
 
+/* Is the composite rv (of element e) fine as it stands? One walk over
+ * its components, no issue formed; check_composite goes through it
+ * again, saying what is wrong, only when this says no. */
+static int composite_ok(const vctx *v, const x12t_comp *cd, hxe_slice rv, unsigned e)
+{
+    const int ctl = x12__holds(v->ev->ctl_el, e), split = x12__holds(v->ev->cs_el, e);
+    const char cs = v->s->d.cs, *p = rv.p, *end = rv.p + rv.n;
+    unsigned c = 0;
+    for (;;) {
+        const char *q = end;
+        if (split)
+            for (q = p; q < end && *q != cs; q++)
+                ;
+        if (++c > cd->n)
+            return 0;   /* too many components */
+        const x12t_elem *cdef = &x12t_elems[cd->first + c - 1];
+        hxe_slice val = hxe_slice_of(p, (size_t)(q - p));
+        if (val.n ? !value_ok(cdef, val, ctl) : cdef->req == X12T_M)
+            return 0;
+        if (q == end)
+            break;
+        p = q + 1;
+    }
+    return c >= cd->last_m;   /* else a mandatory one is missing after them */
+}
+
 static void check_composite(const vctx *v, const x12t_elem *d, hxe_slice rv, unsigned e,
                             unsigned rr)
 {
     const x12t_comp *cd = &x12t_comps[d->comp - 1];
-    if (!rv.n)
+    if (!rv.n || composite_ok(v, cd, rv, e))
         return;
     hxe_slice cv[MAX_COMPS];
     unsigned nc = 0;
@@ -282,11 +343,28 @@ static void check_element(const vctx *v, const x12t_elem *d, hxe_slice val, unsi
     }
 }
 
-static void check_rules(const vctx *v, const x12t_seg *sd, const x12__elems *ev)
+/* The segment's syntax rules. have: bit e for each element present (e
+ * up to 63). A rule whose elements are bits is decided on the bits; the
+ * count and the first missing are worked out only for a rule broken. */
+static void check_rules(const vctx *v, const x12t_seg *sd, const x12__elems *ev, uint64_t have)
 {
     const hxe_x12_seg *g = &v->s->segs[v->k];
     for (unsigned i = 0; i < sd->nrules; i++) {
         const x12t_rule *ru = &x12t_rules[sd->rule_first + i];
+        if (ru->mask) {
+            uint64_t p = have & ru->mask, f = (uint64_t)1 << ru->e[0];
+            int ok = 1;
+            switch (ru->kind) {
+            case 'P': ok = !p || p == ru->mask; break;
+            case 'R': ok = p != 0; break;
+            case 'C': ok = !(p & f) || p == ru->mask; break;
+            case 'E': ok = !(p & (p - 1)); break;
+            case 'L': ok = !(p & f) || (p & ~f) != 0; break;
+            default: break;
+            }
+            if (ok)
+                continue;
+        }
         unsigned present = 0, first_missing = 0;
         int first = x12__raw(ev, ru->e[0]).n > 0;
         for (unsigned j = 0; j < ru->n; j++) {
@@ -341,12 +419,13 @@ static void check_segment(vctx *v, int snip, const x12t_seg *sd, const x12t_node
         el_issue(v, HXE_X12_ELE_TOO_MANY, sd->n + 1, 0, 0, "more elements than the segment has");
         n = sd->n;
     }
-    const uint8_t *uses = NULL;
-    unsigned nuse = 0;
-    if (snip >= 2 && node) {
+    /* the guide's usage of each element; none (0) outside a loop tree,
+     * below SNIP 2 or when the guide names none for the segment (a
+     * node's nuse is then 0, else every element of the segment's) */
+    static const uint8_t no_uses[256];
+    const uint8_t *uses = no_uses;
+    if (snip >= 2 && node && node->nuse)
         uses = &x12t_uses[node->use_first];
-        nuse = node->nuse;
-    }
     /* past the last element present only a mandatory or required one
      * can be missing */
     unsigned last = n;
@@ -355,10 +434,14 @@ static void check_segment(vctx *v, int snip, const x12t_seg *sd, const x12t_node
     if (snip >= 2 && node && node->last_r > last)
         last = node->last_r;
     const x12t_elem *defs = &x12t_elems[sd->first];
+    /* elements with a component or repetition separator or a control
+     * character go through check_element; value_ok answers for the rest */
+    const uint64_t odd = ev->cs_el | ev->rs_el | ev->ctl_el;
+    uint64_t have = 0;   /* bit e: element e present */
     for (unsigned e = 1; e <= last; e++) {
         const x12t_elem *d = &defs[e - 1];
         hxe_slice val = e <= n ? x12__raw(ev, e) : HXE_SLICE_EMPTY;
-        unsigned use = e <= nuse ? uses[e - 1] : 0;
+        unsigned use = uses[e - 1];
         if (!val.n) {
             if (d->req == X12T_M)
                 el_issue(v, HXE_X12_ELE_REQUIRED_MISSING, e, 0, 0, "mandatory element missing");
@@ -367,16 +450,21 @@ static void check_segment(vctx *v, int snip, const x12t_seg *sd, const x12t_node
                          "required by the implementation guide, missing");
             continue;
         }
+        have |= (uint64_t)(e < 64) << (e & 63);
         if (use == X12T_USE_N)
             el_issue(v, HXE_X12_ELE_NOT_USED, e, 0, 0, "not used by the implementation guide");
+        if (!x12__holds(odd, e) && d->type != X12T_COMP && value_ok(d, val, 0))
+            continue;
         check_element(v, d, val, e);
     }
     if (sd->nrules)
-        check_rules(v, sd, ev);
+        check_rules(v, sd, ev, have);
     if (snip < 2 || !node)
         return;
-    for (unsigned i = id_only ? 1 : 0; i < node->nqual; i++) {
-        /* (an id-only match's first code is reported by the loop parse) */
+    /* The first code list is what the loop parse matched the segment by
+     * (all but ST, which it takes as it comes): its code is known good
+     * then, and when the segment matched by id only, reported already. */
+    for (unsigned i = v->k > 0 || id_only ? 1 : 0; i < node->nqual; i++) {
         const x12t_qual *q = &x12t_quals[node->qual_first + i];
         hxe_slice val = x12__el(ev, q->e, q->c);
         if (val.n && !x12t_code_in(q, val.p, val.n))
@@ -410,6 +498,15 @@ int hxe_x12_validate(const hxe_x12_set *s, const hxe_x12_validate_opts *opts,
     hxe_issues later = HXE_ISSUES_INIT;
     later.max = issues ? issues->max : 0;
     hxe_issues *codes = issues && snip >= 5 ? &later : NULL;
+    /* what the HL and balancing passes need, gathered on the way */
+    x12__hls hls = {NULL, 0, 0, 0};
+    x12__bal bal;
+    memset(&bal, 0, sizeof bal);
+    if (snip >= 3)
+        x12__bal_init(&bal, s);
+    x12__clm clm = {NULL};
+    if (snip >= 4)
+        x12__clm_init(&clm, s);
     for (v.k = 0; v.k < s->nseg; v.k++) {
         const hxe_x12_seg *g = &s->segs[v.k];
         const x12t_node *node = NULL;
@@ -427,18 +524,27 @@ int hxe_x12_validate(const hxe_x12_set *s, const hxe_x12_validate_opts *opts,
             continue;   /* unknown ids are reported by the loop parse */
         x12__split(&ev, g, &s->d);
         check_segment(&v, snip, sd, node, id_only, &ev);
-        if (codes)
+        if (codes && x12__codes_wants(g->id, sd->comps || sd->n > 64))
             x12__check_codes_seg(s, codes, v.k, sd, &ev);
+        if (snip >= 2 && x12__id_is(g->id, "HL"))
+            x12__hl_seg(&hls, v.k, &ev);
+        if (x12__bal_wants(&bal, g->id))
+            x12__bal_seg(&bal, s, v.k, &ev);
+        if (clm.bits && x12__id_is(g->id, "CLM"))
+            x12__clm_seg(&clm, s, v.k, &ev);
     }
     int rc = 0;
     if (snip >= 2)
-        rc = x12__check_hl(s, issues);
+        rc = x12__check_hl(s, issues, &hls);
     if (!rc && snip >= 3)
-        rc = x12__check_balance(s, issues);
+        rc = x12__check_balance(s, issues, &bal);
     if (!rc && snip >= 4)
-        rc = x12__check_situational(s, issues);
+        rc = x12__check_situational(s, issues, &clm);
     if (!rc && codes)
         add_later(issues, &later);
     hxe_issues_free(&later);
+    x12__hls_free(&hls);
+    x12__bal_free(&bal);
+    x12__clm_free(&clm);
     return rc;
 }
