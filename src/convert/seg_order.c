@@ -194,7 +194,14 @@ int cv_obr(cv *c)
         json_t *cd = json_array_get(json_object_get(sect, "coding"), 0);
         if (cd && !json_object_get(cd, "system"))
             json_object_set_new(cd, "system", json_string(V2_CS "0074"));
-        json_array_append_new(json_object_get(dr, "category"), sect);
+        /* a section of LAB is the category already there: once only (US
+         * Core allows one laboratory category; found by the fuzzer) */
+        const char *sys = cd ? json_string_value(json_object_get(cd, "system")) : NULL;
+        const char *code0 = cd ? json_string_value(json_object_get(cd, "code")) : NULL;
+        if (sys && code0 && strcmp(sys, V2_CS "0074") == 0 && strcmp(code0, "LAB") == 0)
+            json_decref(sect);
+        else
+            json_array_append_new(json_object_get(dr, "category"), sect);
     }
     json_object_set_new(dr, "code", code);
     json_object_set_new(dr, "subject", cv_ref(c->patient));
